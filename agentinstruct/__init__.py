@@ -1,0 +1,61 @@
+"""agentinstruct: AgentInstruct (and Arena Learning) as a DSPy-compiled declarative program suite.
+
+Public API::
+
+    from agentinstruct import generate, load_suite, SeedDoc, Record, RunConfig
+
+Names are imported lazily so that ``import agentinstruct`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "generate": "agentinstruct.api",
+    "resolve_config": "agentinstruct.api",
+    "load_suite": "programs.suite",
+    "build_program": "programs.suite",
+    "SkillProgram": "programs.skill",
+    "SeedDoc": "agentinstruct.seeds",
+    "SeedReject": "agentinstruct.seeds",
+    "SeedConfig": "agentinstruct.seeds",
+    "load_seeds": "agentinstruct.seeds",
+    "iter_seeds": "agentinstruct.seeds",
+    "Record": "agentinstruct.records",
+    "Message": "agentinstruct.records",
+    "Lineage": "agentinstruct.records",
+    "RunConfig": "agentinstruct.config",
+    "ModelsConfig": "agentinstruct.config",
+    "ModelSpec": "agentinstruct.config",
+    "GenerationConfig": "agentinstruct.config",
+    "LocalModelConfig": "agentinstruct.config",
+    "load_config": "agentinstruct.config",
+    "SkillSpec": "agentinstruct.taxonomy",
+    "load_skills": "agentinstruct.taxonomy",
+    "load_skill": "agentinstruct.taxonomy",
+    "RunSummary": "agentinstruct.engine.summary",
+    "build_role_lms": "agentinstruct.lm",
+}
+__all__ = [*_EXPORTS, "Seed"]
+
+
+def __getattr__(name: str):
+    if name == "Seed":
+        name = "SeedDoc"
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'agentinstruct' has no attribute {name!r}")
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from agentinstruct.api import generate, resolve_config  # noqa: F401
+    from agentinstruct.config import (  # noqa: F401
+        GenerationConfig, LocalModelConfig, ModelsConfig, ModelSpec, RunConfig, load_config,
+    )
+    from agentinstruct.records import Lineage, Message, Record  # noqa: F401
+    from agentinstruct.seeds import SeedConfig, SeedDoc, SeedReject, iter_seeds, load_seeds  # noqa: F401
+    from programs.suite import build_program, load_suite  # noqa: F401

@@ -1,0 +1,110 @@
+"""The public Python API: ``generate`` (the same job as ``agentinstruct generate``) and friends."""
+
+from __future__ import annotations
+
+import logging
+import platform
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dspy
+
+from agentinstruct.config import ROLES, RunConfig, load_config
+from agentinstruct.engine.driver import Driver, ProgressHook
+from agentinstruct.engine.rundir import RunDir
+from agentinstruct.engine.summary import RunSummary
+from dspy.utils.usage_tracker import UsageTracker
+
+from agentinstruct.lm import build_role_lms, role_model_names, usage_by_model
+
+log = logging.getLogger(__name__)
+
+
+def resolve_config(
+    config: RunConfig | str | Path | None = None,
+    *,
+    skills: list[str] | None = None,
+    limit: int | None = None,
+    seed: int | None = None,
+) -> RunConfig:
+    """A ``RunConfig`` from an object or a file, with command-line style overrides applied."""
+    cfg = config if isinstance(config, RunConfig) else load_config(config)
+    updates = {}
+    if skills:
+        updates["skills"] = skills
+    if limit is not None:
+        updates["limit"] = limit
+    if seed is not None:
+        updates["seed"] = seed
+    if updates:
+        cfg = cfg.model_copy(update={"generation": cfg.generation.model_copy(update=updates)})
+        RunConfig.model_validate(cfg.model_dump())  # re-validate the overrides
+    return cfg
+
+
+def generate(
+    seeds: str | Path,
+    out: str | Path,
+    *,
+    skills: list[str] | None = None,
+    config: RunConfig | str | Path | None = None,
+    limit: int | None = None,
+    seed: int | None = None,
+    resume: bool = False,
+    lms: Mapping[str, dspy.BaseLM] | dspy.BaseLM | None = None,
+    compiled_dir: str | Path | None = "artifacts/compiled",
+    progress: ProgressHook | None = None,
+) -> RunSummary:
+    """Generate records from ``seeds`` into the run directory ``out``; returns the run's summary.
+
+    ``lms`` overrides the configured models: one LM for every role, or a mapping role -> LM (roles left
+    out use the configured model). Records go to ``out/data/*.jsonl``; rejected seeds to
+    ``out/rejects.jsonl``; failed steps to ``out/failures.jsonl``. With ``resume=True`` an interrupted
+    run continues where it stopped, with the config it was started with unless ``config`` is given.
+    """
+    from programs import RoleLMs, load_suite, program_hash
+
+    out = Path(out)
+    if resume and config is None and (out / "config.json").is_file():
+        config = RunConfig.model_validate_json((out / "config.json").read_text(encoding="utf-8"))
+    cfg = resolve_config(config, skills=skills, limit=limit, seed=seed)
+    seeds = Path(seeds)
+    if not seeds.exists():
+        raise FileNotFoundError(f"{seeds}: seeds path does not exist")
+    role_lms = build_role_lms(cfg.models, overrides=lms)
+    suite = load_suite(cfg.generation.skills, cfg.generation.skills_dir, compiled_dir, RoleLMs(role_lms))
+    hashes = {name: program_hash(program) for name, program in suite.items()}
+    models = role_model_names(cfg.models, role_lms)
+    run = RunDir(out, resume=resume)
+    try:
+        run.write_json("config.json", cfg)
+        run.write_json("manifest.json", {
+            "seeds": str(seeds),
+            "skills": list(suite),
+            "program_hashes": hashes,
+            "models": models,
+            "roles": list(ROLES),
+            "started": datetime.now(timezone.utc).isoformat(),
+            "resumed": resume,
+            "versions": {"agentinstruct": _version(), "dspy": dspy.__version__,
+                         "python": platform.python_version()},
+        })
+        tracker = UsageTracker()
+        driver = Driver(cfg, suite, models, hashes, concurrency=cfg.generation.concurrency, progress=progress)
+        with dspy.context(usage_tracker=tracker, adapter=dspy.JSONAdapter()):
+            summary = driver.run(seeds, run)
+        summary.usage_by_model = usage_by_model(tracker)
+        run.write_json("summary.json", summary)
+    finally:
+        run.close()
+    return summary
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("agentinstruct")
+    except PackageNotFoundError:
+        return "0+unknown"

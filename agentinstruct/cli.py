@@ -1,0 +1,53 @@
+"""The ``agentinstruct`` command line: an explicit list of commands, each a thin call into the API."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from agentinstruct.cli_commands import generate_cmd, models_cmd, report_cmd, skills_cmd
+from sft.cli import app as train_app
+
+app = typer.Typer(
+    name="agentinstruct",
+    help="AgentInstruct as a DSPy program suite: raw documents in, post-training data out.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log at INFO level.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+COMMANDS = [
+    ("generate", generate_cmd.generate),
+    ("models", models_cmd.models),
+    ("skills", skills_cmd.skills),
+    ("report", report_cmd.report),
+]
+for _name, _fn in COMMANDS:
+    app.command(_name)(_fn)
+
+
+# ``agentinstruct train ...`` comes from ``sft.cli``; its heavy imports (torch, trl) stay lazy.
+app.add_typer(train_app, name="train", help="Fine-tune a student on generated data (SFT, DPO).")
+
+
+def main() -> None:
+    """Entry point of the ``agentinstruct`` script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

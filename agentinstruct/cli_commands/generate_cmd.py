@@ -1,0 +1,54 @@
+"""``agentinstruct generate``: run the generation flows over seeds into a run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agentinstruct.cli_commands.render import print_summary
+
+console = Console(stderr=True)
+
+
+def generate(
+    seeds: Annotated[Path, typer.Option("--seeds", help="A file, a directory (recursive), a JSONL file or a "
+                                        "saved HF dataset of seed documents.")] = Path("examples/seeds"),
+    skills: Annotated[str | None, typer.Option("--skills", help="Comma-separated skill names, or 'all' "
+                                               "(default: the config's, reading_comprehension).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Run directory to create (must be new or empty); "
+                                             "with --resume, the run to continue.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Stop after N seed documents.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Run seed for agent sampling (default: config's, "
+                                             "0).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="A RunConfig YAML/JSON: models per role, "
+                                                "seed loading, generation knobs.")] = None,
+    resume: Annotated[Path | None, typer.Option("--resume", help="Continue the run in this directory "
+                                                "(exactly once: committed units are skipped).")] = None,
+    compiled_dir: Annotated[Path, typer.Option("--compiled-dir", help="Where compiled programs "
+                                               "(<skill>.json) are looked up.")] = Path("artifacts/compiled"),
+) -> None:
+    """Generate instruction data with the AgentInstruct flows and print a summary."""
+    from agentinstruct.api import generate as run_generate
+
+    if (out is None) == (resume is None):
+        raise typer.BadParameter("give exactly one of --out (new run) or --resume (existing run)")
+    skill_list = [s.strip() for s in skills.split(",") if s.strip()] if skills else None
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("records {task.fields[records]} failures {task.fields[failures]}"),
+                  TimeElapsedColumn(), console=console, transient=False) as bar:
+        task = bar.add_task("units", total=None, records=0, failures=0)
+        counts = {"seed": 0, "unit": 0, "record": 0, "failure": 0}
+
+        def hook(event: str, amount: int) -> None:
+            counts[event] += amount
+            bar.update(task, completed=counts["unit"], records=counts["record"], failures=counts["failure"])
+
+        summary = run_generate(seeds, resume or out, skills=skill_list, config=config, limit=limit, seed=seed,
+                               resume=resume is not None, compiled_dir=compiled_dir, progress=hook)
+    print_summary(summary)
+    if summary.stopped_early:
+        raise typer.Exit(code=3)

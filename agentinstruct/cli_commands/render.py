@@ -1,0 +1,45 @@
+"""Rendering of run summaries for the terminal."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from agentinstruct.engine.summary import RunSummary
+
+console = Console()
+
+
+def _counts(title: str, counts: dict[str, int]) -> str:
+    if not counts:
+        return f"{title}: none"
+    return f"{title}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def print_summary(summary: RunSummary) -> None:
+    """Print a run summary: where the data went, records, rejects, failures, calls and tokens."""
+    console.print(f"[bold]data:[/bold] {summary.data_dir}")
+    console.print(f"records written: {summary.records_written} (run total {summary.records_total})"
+                  + "".join(f"  {k}={v}" for k, v in sorted(summary.records_by_skill.items())))
+    console.print(f"seeds loaded: {summary.seeds_loaded}  rejected: {summary.seeds_rejected}  "
+                  f"(see {summary.run_dir}/rejects.jsonl)")
+    if summary.rejects_by_reason:
+        console.print("  " + _counts("rejects by reason", summary.rejects_by_reason))
+    console.print(f"units done: {summary.units_done}  failed: {summary.units_failed}  "
+                  f"skipped (already committed): {summary.units_skipped}  incomplete: {summary.units_incomplete}")
+    console.print(_counts("failures by reason", summary.failures_by_reason))
+    console.print(_counts("failures by stage", summary.failures_by_stage))
+    table = Table(title="LLM usage", show_lines=False)
+    for col in ("model", "calls", "cache hits", "prompt tokens", "completion tokens", "cost $"):
+        table.add_column(col, justify="right" if col != "model" else "left")
+    for model, usage in sorted(summary.usage_by_model.items()):
+        table.add_row(model, str(usage.calls), str(usage.cache_hits), str(usage.prompt_tokens),
+                      str(usage.completion_tokens), f"{usage.cost_usd:.4f}")
+    console.print(table)
+    console.print(f"LLM calls: {summary.llm_calls}  tokens: {summary.tokens}  elapsed: {summary.elapsed_s:.1f}s")
+    if summary.torn_lines_repaired or summary.orphan_lines_dropped:
+        console.print(f"repaired torn files: {summary.torn_lines_repaired}  "
+                      f"dropped lines of uncommitted units: {summary.orphan_lines_dropped}")
+    if summary.stopped_early:
+        console.print(f"[yellow]stopped early: {summary.stopped_early} - continue with "
+                      f"`agentinstruct generate --resume {summary.run_dir}`[/yellow]")

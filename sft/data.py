@@ -1,0 +1,118 @@
+"""SFT training data: records from run directories, JSONL files or saved datasets, filtered and mixed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sft.config import DataConfig, DataSource, ScoreFilter
+from sft.messages import check_conversation, clean_messages
+from sft.mixture import SourceStats, mix
+from sft.sources import ResolvedSource, from_generator, iter_jsonl, load_saved_dataset, resolve_source
+
+logger = logging.getLogger(__name__)
+
+SCORE = "score"
+
+
+def aggregate_score(scores: Any, flt: ScoreFilter | None, where: str) -> float | None:
+    """The one number a record is filtered on, or None when it carries none of the filter's scores."""
+    if flt is None or not scores:
+        return None
+    if not isinstance(scores, dict):
+        raise ValueError(f"{where}: 'scores' must be an object of name -> number")
+    keys = flt.keys if flt.keys is not None else sorted(scores)
+    values = []
+    for key in keys:
+        value = scores.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{where}: score {key!r} must be a number, got {value!r}")
+        values.append(float(value))
+    if not values:
+        return None
+    return min(values) if flt.aggregate == "min" else sum(values) / len(values)
+
+
+def passes(score: float | None, flt: ScoreFilter | None) -> bool:
+    """Whether a record with this aggregated score is kept."""
+    if flt is None:
+        return True
+    if score is None:
+        return flt.keep_unscored
+    return score >= flt.min_score
+
+
+def record_rows(files: list[str], score_filter: dict | None, signature: Any = None) -> Iterator[dict[str, Any]]:
+    """Validated ``{"messages", "score"}`` rows of JSONL shards (a generator for ``Dataset.from_generator``).
+
+    ``signature`` is unused here: it only makes the datasets cache key change when a shard changes.
+    """
+    flt = ScoreFilter.model_validate(score_filter) if score_filter else None
+    for where, obj in iter_jsonl([Path(f) for f in files]):
+        if "messages" not in obj:
+            raise ValueError(f"{where}: record has no 'messages' field")
+        messages = clean_messages(obj["messages"], where)
+        check_conversation(messages, where, ends_with="assistant")
+        yield {"messages": messages, SCORE: aggregate_score(obj.get("scores"), flt, where)}
+
+
+def _features():
+    from sft.deps import require
+
+    datasets = require("datasets")
+    message = {"role": datasets.Value("string"), "content": datasets.Value("string")}
+    return datasets.Features({"messages": datasets.List(message), SCORE: datasets.Value("float64")})
+
+
+def load_source(source: ResolvedSource, flt: ScoreFilter | None):
+    """One source as a dataset with ``messages`` and ``score`` columns (all rows, before filtering)."""
+    from sft.deps import require
+
+    datasets = require("datasets")
+    if source.kind == "jsonl":
+        gen_kwargs = {
+            "files": [str(f) for f in source.files],
+            "score_filter": flt.model_dump() if flt else None,
+            "signature": source.signature(),
+        }
+        return from_generator(record_rows, _features(), gen_kwargs)
+    ds = load_saved_dataset(source, ("messages",))
+
+    def validate(row: dict[str, Any], idx: int) -> dict[str, Any]:
+        where = f"{source.path} (row {idx})"
+        messages = clean_messages(row["messages"], where)
+        check_conversation(messages, where, ends_with="assistant")
+        return {"messages": messages, SCORE: aggregate_score(row.get("scores"), flt, where)}
+
+    return ds.map(validate, with_indices=True, remove_columns=ds.column_names, features=_features())
+
+
+def load_sft_dataset(cfg: DataConfig):
+    """The filtered, weighted, shuffled mixture of ``cfg.sources`` as a dataset with a ``messages`` column.
+
+    Returns ``(dataset, stats)`` where ``stats`` has one :class:`SourceStats` per source.
+    """
+    if not cfg.sources:
+        raise ValueError("no training data: give --data (or data.sources in the config)")
+    parts = []
+    for src in cfg.sources:
+        ds = load_source(resolve_source(src.path), cfg.score_filter)
+        kept = ds.filter(lambda s: passes(s, cfg.score_filter), input_columns=[SCORE])
+        parts.append((src, len(ds), kept.remove_columns([SCORE])))
+    return mix(parts, seed=cfg.seed)
+
+
+def to_prompt_completion(ds):
+    """Split each conversation into prompt (all but the last turn) and completion (the last assistant turn)."""
+
+    def split(messages: list[dict[str, str]]) -> dict[str, Any]:
+        return {"prompt": messages[:-1], "completion": messages[-1:]}
+
+    return ds.map(split, input_columns=["messages"], remove_columns=["messages"])
+
+
+__all__ = ["DataSource", "SourceStats", "load_sft_dataset", "to_prompt_completion"]

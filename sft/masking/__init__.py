@@ -1,0 +1,1 @@
+"""Loss masking: training chat templates with generation markers, and checks of which tokens carry labels."""

@@ -1,0 +1,96 @@
+"""Finding and reading one data source: a run directory, a JSONL file or directory, or a saved HF dataset."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from sft.deps import require
+
+
+@dataclass(frozen=True)
+class ResolvedSource:
+    """A source path classified by kind: JSONL shard files, or a ``save_to_disk`` dataset directory."""
+
+    path: Path
+    kind: Literal["jsonl", "hf"]
+    files: tuple[Path, ...] = ()
+
+    def signature(self) -> list[tuple[str, int, int]]:
+        """(path, size, mtime) of every file, so caches keyed on it notice edited shards."""
+        return [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in self.files]
+
+
+def resolve_source(path: str | Path) -> ResolvedSource:
+    """Classify ``path``.
+
+    Accepted: a run directory (``RUN_DIR/data/*.jsonl``), a directory of ``*.jsonl`` files, a single
+    ``.jsonl`` file, or a directory written by ``datasets.Dataset.save_to_disk`` (``state.json`` or
+    ``dataset_dict.json`` inside).
+    """
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: data source does not exist")
+    if p.is_file():
+        if p.suffix != ".jsonl":
+            raise ValueError(f"{p}: a data file must be JSONL (one JSON object per line, suffix .jsonl)")
+        return ResolvedSource(p, "jsonl", (p,))
+    if (p / "state.json").is_file() or (p / "dataset_dict.json").is_file():
+        return ResolvedSource(p, "hf")
+    for shard_dir in (p / "data", p):
+        files = tuple(sorted(shard_dir.glob("*.jsonl")))
+        if files:
+            return ResolvedSource(p, "jsonl", files)
+    raise ValueError(
+        f"{p}: no data found: expected RUN_DIR/data/*.jsonl, *.jsonl in the directory, "
+        "or a dataset saved with save_to_disk"
+    )
+
+
+def iter_jsonl(files: tuple[Path, ...] | list[Path]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield ``("file:line", object)`` for every non-blank line; a bad line raises naming file and line."""
+    for file in files:
+        with open(file, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                where = f"{file}:{lineno}"
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{where}: not valid JSON: {exc.msg}") from exc
+                if not isinstance(obj, dict):
+                    raise ValueError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+                yield where, obj
+
+
+def load_saved_dataset(source: ResolvedSource, required: tuple[str, ...]):
+    """Load a ``save_to_disk`` dataset (the ``train`` split of a DatasetDict) and check its columns."""
+    datasets = require("datasets")
+    ds = datasets.load_from_disk(str(source.path))
+    if isinstance(ds, datasets.DatasetDict):
+        if "train" not in ds:
+            raise ValueError(f"{source.path}: saved DatasetDict has no 'train' split (splits: {list(ds)})")
+        ds = ds["train"]
+    missing = [c for c in required if c not in ds.column_names]
+    if missing:
+        raise ValueError(f"{source.path}: saved dataset lacks column(s) {missing} (has {ds.column_names})")
+    return ds
+
+
+def from_generator(generator, features, gen_kwargs: dict[str, Any]):
+    """``Dataset.from_generator`` that re-raises our own validation error instead of datasets' wrapper.
+
+    datasets wraps any error raised inside the generator in ``DatasetGenerationError("An error occurred
+    while generating the dataset")``; the cause carries the file, line and reason the user needs.
+    """
+    datasets = require("datasets")
+    try:
+        return datasets.Dataset.from_generator(generator, features=features, gen_kwargs=gen_kwargs)
+    except datasets.exceptions.DatasetGenerationError as exc:
+        if isinstance(exc.__cause__, ValueError | OSError):
+            raise exc.__cause__ from None
+        raise
