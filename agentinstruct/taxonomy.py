@@ -8,7 +8,6 @@ holds only the generic control flow (``programs/skill.py``), so a new skill is o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -49,7 +48,8 @@ class TransformationSpec(AgentSpec):
     """A Content Transformation agent (paper, section 2 and Appendix A)."""
 
     identity: bool = False
-    seed_kinds: list[SeedKindName] = Field(default_factory=lambda: ["text"])
+    seed_kinds: list[SeedKindName] | None = None
+    """Seed kinds this agent accepts; ``None`` means every kind the skill takes."""
 
 
 class InstructionTypeSpec(AgentSpec):
@@ -136,6 +136,12 @@ class SkillSpec(_Strict):
         """The refinement goal with this id (``KeyError`` if absent)."""
         return _by_id(self.refinement.goals, agent_id)
 
+    def transformations_for(self, seed_kind: str) -> list[TransformationSpec]:
+        """Transformation agents that accept seeds of this kind."""
+        if seed_kind not in self.seed_kinds:
+            return []
+        return [t for t in self.transformations if seed_kind in (t.seed_kinds or self.seed_kinds)]
+
     def types_for(self, transformation_id: AgentId) -> list[InstructionTypeSpec]:
         """Instruction types that may follow a given transformation agent."""
         return [
@@ -184,7 +190,7 @@ def load_skill(path: str | Path) -> SkillSpec:
 
 def builtin_skills_dir() -> Path:
     """The directory of the skill files shipped with the package."""
-    return Path(str(resources.files("agentinstruct") / "skills"))
+    return Path(__file__).resolve().parent / "skills"
 
 
 def load_skills(directory: str | Path | None = None) -> dict[str, SkillSpec]:

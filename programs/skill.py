@@ -74,9 +74,10 @@ class SkillProgram(dspy.Module):
         """Seed Instruction Generation: ``count`` instructions of one type about the passage."""
         with self.lms.use("generator"):
             out = self.generators[instruction_type](passage=passage, count=count).tasks
-        instructions = [i.strip() for i in out if isinstance(i, str) and i.strip()]
+        instructions = [i.strip() for i in out
+                        if isinstance(i, str) and len(i.split()) >= MIN_INSTRUCTION_WORDS]
         if not instructions:
-            raise EmptyOutputError(f"generator {instruction_type} produced no instruction")
+            raise EmptyOutputError(f"generator {instruction_type} produced no usable instruction: {out!r:.80}")
         return instructions[:count]
 
     def refine(self, item: PassageItem, goal: str, suggestions: int) -> list[PassageItem]:
@@ -100,7 +101,7 @@ class SkillProgram(dspy.Module):
                 passage = _require_text(out.modified_passage, f"editor {goal} (passage)")
             edited.append(PassageItem(
                 passage=passage,
-                instruction=_require_text(out.modified_instruction, f"editor {goal}"),
+                instruction=_require_text(out.modified_instruction, f"editor {goal}", MIN_INSTRUCTION_WORDS),
                 instruction_type=item.instruction_type,
                 transformation=item.transformation,
                 round=item.round + 1,
@@ -155,16 +156,22 @@ class SkillProgram(dspy.Module):
             items.extend(frontier)
         for item in items:
             item.response = self.respond(item)
-        return dspy.Prediction(passage=passage, items=items)
+        return dspy.Prediction(passage=passage, generated=items)
 
 
 class EmptyOutputError(ValueError):
     """A model answered in the right format but with nothing usable (validation failure)."""
 
 
-def _require_text(value: object, where: str) -> str:
+MIN_INSTRUCTION_WORDS = 3
+
+
+def _require_text(value: object, where: str, min_words: int = 1) -> str:
+    """The stripped text, or ``EmptyOutputError`` when it is empty or shorter than ``min_words`` words."""
     if not isinstance(value, str) or not value.strip():
         raise EmptyOutputError(f"{where} produced an empty output")
+    if len(value.split()) < min_words:
+        raise EmptyOutputError(f"{where} produced a degenerate output ({value.strip()[:60]!r})")
     return value.strip()
 
 

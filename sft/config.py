@@ -48,11 +48,16 @@ class ScoreFilter(StrictModel):
 
 
 class DataConfig(StrictModel):
-    """Where the training records come from and how they are mixed."""
+    """Where the training rows come from; ``seed`` drives weighting and shuffling."""
 
     sources: list[DataSource] = Field(default_factory=list)
-    score_filter: ScoreFilter | None = None
     seed: int = 42
+
+
+class SFTDataConfig(DataConfig):
+    """SFT records, optionally filtered by their judge scores."""
+
+    score_filter: ScoreFilter | None = None
 
 
 class ModelConfig(StrictModel):
@@ -66,7 +71,6 @@ class ModelConfig(StrictModel):
     path: str | None = None
     chat_template: str = "auto"
     attn_implementation: str | None = None
-    gradient_checkpointing: bool = False
 
 
 class TrainingConfig(StrictModel):
@@ -87,8 +91,10 @@ class TrainingConfig(StrictModel):
     gradient_accumulation_steps: int = Field(default=1, ge=1)
     max_length: int = Field(default=8192, ge=16)
     precision: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
+    activation_checkpointing: bool = False
     seed: int = 42
     logging_steps: int = Field(default=10, ge=1)
+    save_strategy: Literal["steps", "epoch", "no"] = "steps"
     save_steps: int = Field(default=1000, ge=1)
     save_total_limit: int | None = 3
     dataset_num_proc: int | None = None
@@ -157,7 +163,7 @@ class SFTRunConfig(StrictModel):
     """Everything one SFT run needs."""
 
     model: ModelConfig = Field(default_factory=ModelConfig)
-    data: DataConfig = Field(default_factory=DataConfig)
+    data: SFTDataConfig = Field(default_factory=SFTDataConfig)
     training: SFTTrainingConfig = Field(default_factory=SFTTrainingConfig)
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
     estimate: EstimateConfig = Field(default_factory=EstimateConfig)

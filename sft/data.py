@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sft.config import DataConfig, DataSource, ScoreFilter
+from sft.config import DataSource, ScoreFilter, SFTDataConfig
 from sft.messages import check_conversation, clean_messages
 from sft.mixture import SourceStats, mix
 from sft.sources import ResolvedSource, from_generator, iter_jsonl, load_saved_dataset, resolve_source
@@ -91,7 +91,7 @@ def load_source(source: ResolvedSource, flt: ScoreFilter | None):
     return ds.map(validate, with_indices=True, remove_columns=ds.column_names, features=_features())
 
 
-def load_sft_dataset(cfg: DataConfig):
+def load_sft_dataset(cfg: SFTDataConfig):
     """The filtered, weighted, shuffled mixture of ``cfg.sources`` as a dataset with a ``messages`` column.
 
     Returns ``(dataset, stats)`` where ``stats`` has one :class:`SourceStats` per source.

@@ -82,7 +82,6 @@ def convert_gguf(gguf: Path | None = None, out: Path | None = None, *, force: bo
     tokenizer = transformers.AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     config = quantized.config
     del config.quantization_config
-    config.name_or_path = gguf.stem
     plain = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     plain.load_state_dict(quantized.state_dict(), strict=True)
     plain.generation_config = quantized.generation_config

@@ -35,7 +35,11 @@ def pack_lengths(lengths: list[int], max_length: int, strategy: str = "bfd", bat
     """
     datasets = require("datasets")
     data_utils = require("trl.data_utils")
-    ds = datasets.Dataset.from_dict({"input_ids": [[1] * n for n in lengths]})
+    np = require("numpy")
+    pa = require("pyarrow")
+    offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
+    ids = pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(np.ones(int(offsets[-1]), dtype=np.int32)))
+    ds = datasets.Dataset(pa.table({"input_ids": ids}))
     packed = data_utils.pack_dataset(ds, max_length, strategy, {"batch_size": batch_size})
     row_lengths = [sum(s) for s in packed["seq_lengths"]]
     return PackingResult(len(row_lengths), sum(lengths), sum(row_lengths), max_length)

@@ -48,12 +48,12 @@ def common_trainer_kwargs(
         "fp16": precision == "fp16",
         "seed": training.seed,
         "logging_steps": training.logging_steps,
-        "save_strategy": "steps",
+        "save_strategy": training.save_strategy,
         "save_steps": training.save_steps,
         "save_total_limit": training.save_total_limit,
         "dataset_num_proc": training.dataset_num_proc,
         "report_to": training.report_to or "none",
-        "gradient_checkpointing": model.gradient_checkpointing,
+        "activation_checkpointing": training.activation_checkpointing,
         "model_init_kwargs": {"dtype": "float32", "attn_implementation": model.attn_implementation},
     }
     if cluster.deepspeed_config is not None:

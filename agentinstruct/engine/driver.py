@@ -84,14 +84,16 @@ class Driver:
                     run.rejects.write(item.model_dump_json())
                     known_rejects.add(key)
                 continue
+            skills = [name for name, program in self.programs.items()
+                      if item.kind.value in program.spec.seed_kinds]
+            summary.units_not_applicable += len(self.programs) - len(skills)
+            if not skills:
+                continue
             if limit is not None and summary.seeds_loaded >= limit:
                 return
             summary.seeds_loaded += 1
             self.progress("seed", 1)
-            for skill, program in self.programs.items():
-                if item.kind.value not in program.spec.seed_kinds:
-                    summary.units_not_applicable += 1
-                    continue
+            for skill in skills:
                 unit_id = record_id(str(self.config.generation.seed), skill, item.id, item.sha256)
                 yield unit_id, item, skill
 

@@ -62,7 +62,7 @@ def _sample(rng: random.Random, agents: list, k: int, skill: str, config: Genera
 def plan_unit(spec: SkillSpec, seed: SeedDoc, rng: random.Random, config: GenerationConfig) -> UnitPlan:
     """Sample the transformations, instruction types and refinement goals for one seed and skill."""
     kind = seed.kind.value
-    compatible = [t for t in spec.transformations if kind in t.seed_kinds]
+    compatible = spec.transformations_for(kind)
     if not compatible:
         raise NoCompatibleAgent(f"skill {spec.name} has no transformation agent for {kind} seeds")
     rounds = spec.refinement.rounds if config.refinement_rounds is None else config.refinement_rounds

@@ -1,0 +1,47 @@
+from agentinstruct.config import GenerationConfig
+from agentinstruct.engine.plan import NoCompatibleAgent, plan_unit, unit_rng
+from agentinstruct.seeds import SeedDoc, SeedKind, sha256_text
+from agentinstruct.taxonomy import load_skills
+
+import pytest
+
+SPEC = load_skills()["reading_comprehension"]
+
+
+def _seed(text="A passage about the sea.", kind=SeedKind.TEXT, sid="a.txt"):
+    return SeedDoc(id=sid, text=text, source=sid, sha256=sha256_text(text), kind=kind)
+
+
+def test_plan_is_deterministic_per_unit():
+    cfg = GenerationConfig(instruction_types_per_passage=3)
+    a = plan_unit(SPEC, _seed(), unit_rng(7, "a.txt", SPEC.name), cfg)
+    b = plan_unit(SPEC, _seed(), unit_rng(7, "a.txt", SPEC.name), cfg)
+    assert a == b
+    plans = {str(plan_unit(SPEC, _seed(), unit_rng(s, "a.txt", SPEC.name), cfg)) for s in range(20)}
+    assert len(plans) > 5  # different run seeds explore different agents
+
+
+def test_plan_draws_distinct_types_and_one_goal_per_round():
+    cfg = GenerationConfig(instruction_types_per_passage=4, refinement_rounds=2)
+    plan = plan_unit(SPEC, _seed(), unit_rng(0, "a.txt", SPEC.name), cfg)
+    path = plan.paths[0]
+    assert len(set(path.instruction_types)) == 4
+    assert len(path.goals) == 2
+    assert set(path.goals) <= {g.id for g in SPEC.refinement.goals}
+
+
+def test_agent_weights_can_exclude_agents():
+    weights = {f"reading_comprehension.{t.id}": 0.0 for t in SPEC.transformations if t.id != "poem"}
+    cfg = GenerationConfig(agent_weights=weights)
+    for s in range(10):
+        assert plan_unit(SPEC, _seed(), unit_rng(s, "a", SPEC.name), cfg).paths[0].transformation == "poem"
+
+
+def test_no_refinement_when_rounds_zero():
+    cfg = GenerationConfig(refinement_rounds=0)
+    assert plan_unit(SPEC, _seed(), unit_rng(0, "a", SPEC.name), cfg).paths[0].goals == []
+
+
+def test_incompatible_seed_kind():
+    with pytest.raises(NoCompatibleAgent):
+        plan_unit(SPEC, _seed(kind=SeedKind.CODE), unit_rng(0, "a", SPEC.name), GenerationConfig())

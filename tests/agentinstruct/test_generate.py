@@ -1,0 +1,118 @@
+"""End-to-end generation on DummyLM: records, rejects, secrets, resume."""
+
+import json
+import shutil
+from pathlib import Path
+
+import datasets
+import pytest
+
+from agentinstruct import RunConfig, generate
+from agentinstruct.config import GenerationConfig, ModelsConfig, ModelSpec
+from agentinstruct.records import Record
+from dummies import make_dummy
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "seeds"
+PROSE = "Uric acid is produced by the breakdown of purine. Crystals form when levels stay high for long.\n"
+
+
+def _records(run: Path) -> list[dict]:
+    return [json.loads(line) for p in sorted((run / "data").glob("*.jsonl")) for line in p.open()]
+
+
+def _config(**generation) -> RunConfig:
+    return RunConfig(generation=GenerationConfig(refinement_rounds=1, refinement_suggestions=1, **generation))
+
+
+def test_records_are_valid_and_load_with_datasets(tmp_path):
+    summary = generate(EXAMPLES, tmp_path / "run", lms=make_dummy(), config=_config(), compiled_dir=None)
+    rows = _records(tmp_path / "run")
+    assert summary.records_written == len(rows) > 0
+    for row in rows:
+        record = Record.model_validate(row)
+        assert record.skill == "reading_comprehension"
+        assert record.lineage.instruction_type == record.subcategory
+        assert len(record.lineage.seed_sha256) == 64
+        assert record.lineage.models["responder"] == "dummy"
+    assert any(r["lineage"]["refinement_round"] == 1 for r in rows)
+    ds = datasets.load_dataset("json", data_files=str(tmp_path / "run/data/*.jsonl"), split="train")
+    assert ds.num_rows == len(rows)
+    manifest = json.loads((tmp_path / "run/manifest.json").read_text())
+    assert manifest["program_hashes"]["reading_comprehension"] == rows[0]["lineage"]["program_hash"]
+    assert summary.llm_calls > 0
+
+
+def test_bad_seeds_go_to_rejects_while_good_ones_produce_records(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "good.txt").write_text(PROSE * 3)
+    (seeds / "empty.txt").write_text("   \n")
+    (seeds / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (seeds / "latin1.txt").write_bytes("caf\xe9 au lait ".encode("latin-1") * 20)
+    (seeds / "loop").symlink_to(seeds, target_is_directory=True)
+    summary = generate(seeds, tmp_path / "run", lms=make_dummy(), config=_config(), compiled_dir=None)
+    rejects = [json.loads(line) for line in (tmp_path / "run/rejects.jsonl").open()]
+    reasons = {Path(r["source"]).name: r["reason"] for r in rejects}
+    assert reasons["empty.txt"] == "empty"
+    assert reasons["binary.txt"] == "binary"
+    assert reasons["latin1.txt"] == "decode"
+    assert reasons["loop"] in ("symlink_loop", "symlink_escape")
+    assert all(r["detail"] for r in rejects)
+    assert summary.seeds_rejected == len(rejects)
+    assert {r["lineage"]["seed_id"] for r in _records(tmp_path / "run")} == {"good.txt"}
+
+
+def test_a_fake_api_key_lands_in_no_file(tmp_path, monkeypatch):
+    key = "sk-fake-0123456789abcdefSECRET"
+    monkeypatch.setenv("AGENTINSTRUCT_TEST_KEY", key)
+    cfg = _config().model_copy(update={"models": ModelsConfig(
+        responder=ModelSpec(model="openai/gpt-4o-mini", api_key_env="AGENTINSTRUCT_TEST_KEY",
+                            api_base="http://127.0.0.1:9/v1", num_retries=0, timeout_s=2),
+    )})
+    lms = {role: make_dummy() for role in ("transformer", "generator", "suggester", "editor", "judge")}
+    summary = generate(EXAMPLES, tmp_path / "run", lms=lms, config=cfg, limit=1, compiled_dir=None)
+    assert summary.failures_by_stage.get("respond", 0) > 0  # the responder really was called and failed
+    files = [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
+    assert len(files) >= 6
+    for path in files:
+        assert key.encode() not in path.read_bytes(), path
+    assert "AGENTINSTRUCT_TEST_KEY" in (tmp_path / "run/config.json").read_text()  # the name, not the key
+
+
+def test_rerunning_a_completed_run_costs_no_call(tmp_path):
+    first = generate(EXAMPLES, tmp_path / "run", lms=make_dummy(), config=_config(), limit=2, compiled_dir=None)
+    before = _records(tmp_path / "run")
+    again = generate(EXAMPLES, tmp_path / "run", lms=make_dummy(), resume=True, limit=2, compiled_dir=None)
+    assert again.llm_calls == 0 and again.records_written == 0
+    assert again.units_skipped == first.units_done + first.units_failed
+    assert _records(tmp_path / "run") == before
+
+
+def test_resume_continues_exactly_once(tmp_path):
+    full = generate(EXAMPLES, tmp_path / "full", lms=make_dummy(), config=_config(), limit=3, compiled_dir=None)
+    generate(EXAMPLES, tmp_path / "part", lms=make_dummy(), config=_config(), limit=1, compiled_dir=None)
+    generate(EXAMPLES, tmp_path / "part", lms=make_dummy(), resume=True, limit=3, compiled_dir=None)
+    ids_full = sorted(r["id"] for r in _records(tmp_path / "full"))
+    ids_part = [r["id"] for r in _records(tmp_path / "part")]
+    assert len(ids_part) == len(set(ids_part)) == full.records_written
+    assert sorted(ids_part) == ids_full
+
+
+def test_out_must_be_new(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not empty"):
+        generate(EXAMPLES, tmp_path / "run", lms=make_dummy(), compiled_dir=None)
+    assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
+
+
+def test_missing_seeds_path_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope"):
+        generate(tmp_path / "nope", tmp_path / "run", lms=make_dummy(), compiled_dir=None)
+    assert not (tmp_path / "run").exists()
+
+
+def test_unknown_skill_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="unknown skills"):
+        generate(EXAMPLES, tmp_path / "run", skills=["telepathy"], lms=make_dummy(), compiled_dir=None)
+    shutil.rmtree(tmp_path / "run", ignore_errors=True)

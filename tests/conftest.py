@@ -1,0 +1,28 @@
+"""Shared fixtures: DummyLM factories and the embedded model (loaded once per session)."""
+
+from __future__ import annotations
+
+import dspy
+import pytest
+from dspy.utils import DummyLM
+
+from dummies import make_dummy
+
+
+@pytest.fixture
+def dummy_lm() -> DummyLM:
+    """A fresh DummyLM configured as the ambient LM."""
+    lm = make_dummy()
+    with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+        yield lm
+
+
+@pytest.fixture(scope="session")
+def embedded_lm() -> dspy.LM:
+    """The real embedded SmolLM2 GGUF through llama-cpp-python (no network)."""
+    from agentinstruct.config import ModelsConfig
+    from agentinstruct.lm import build_lm
+
+    models = ModelsConfig()
+    spec = models.default.model_copy(update={"max_tokens": 256, "temperature": 0.0})
+    return build_lm(spec, models)

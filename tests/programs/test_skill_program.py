@@ -1,0 +1,103 @@
+"""The generic SkillProgram: every stage on DummyLM, refinement paths, save/load, state hashing."""
+
+import dspy
+import pytest
+
+from agentinstruct.engine.plan import PathPlan, UnitPlan
+from agentinstruct.seeds import SeedDoc, SeedKind, sha256_text
+from agentinstruct.taxonomy import load_skills
+from dummies import make_dummy
+from programs import RoleLMs, SkillProgram, load_suite, program_hash
+from programs.skill import EmptyOutputError, PassageItem
+
+SPEC = load_skills()["reading_comprehension"]
+SEED_TEXT = "Uric acid is produced by the breakdown of purine. High levels may harm joints."
+SEED = SeedDoc(id="s.txt", text=SEED_TEXT, source="s.txt", sha256=sha256_text(SEED_TEXT), kind=SeedKind.TEXT)
+
+
+def test_identity_transformation_copies_the_seed_without_a_call(dummy_lm):
+    program = SkillProgram(SPEC)
+    assert program.transform(SEED_TEXT, "identity") == SEED_TEXT
+    assert dummy_lm.history == []
+
+
+def test_forward_runs_every_stage(dummy_lm):
+    program = SkillProgram(SPEC)
+    pred = program(seed_text=SEED_TEXT, transformation="debate_passage", instruction_type="weaken",
+                   goals=["make_complex", "alter_answer"])
+    rounds = [item.round for item in pred.generated]
+    assert rounds == [0, 1, 2]
+    assert pred.generated[1].goal == "make_complex" and pred.generated[1].passage == pred.generated[0].passage
+    assert pred.generated[2].goal == "alter_answer"
+    assert pred.generated[2].passage.startswith("Hyperuricemia may raise cardiovascular risk; the causal")
+    assert all(item.response for item in pred.generated)
+
+
+def test_run_plan_yields_chat_examples_with_lineage(dummy_lm):
+    program = SkillProgram(SPEC)
+    plan = UnitPlan(paths=[PathPlan("poem", ["flaw", "strengthen"], ["make_unanswerable"])],
+                    instructions_per_type=1, suggestions=1)
+    outcome = program.run_plan(plan, SEED)
+    assert outcome.failures == []
+    assert [e.subcategory for e in outcome.examples] == ["flaw", "flaw", "strengthen", "strengthen"]
+    assert [e.refinement_round for e in outcome.examples] == [0, 1, 0, 1]
+    first = outcome.examples[0]
+    assert [m["role"] for m in first.messages] == ["user", "assistant"]
+    assert first.agents == ["transform:poem", "generate:flaw", "respond"]
+    assert outcome.examples[1].agents[-3:] == ["suggester:make_unanswerable", "editor:make_unanswerable",
+                                               "respond"]
+
+
+def test_a_failing_step_is_recorded_and_the_rest_goes_on():
+    program = SkillProgram(SPEC)
+    lm = make_dummy(tasks=[])  # the generator returns nothing usable
+    with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+        outcome = program.run_plan(UnitPlan([PathPlan("poem", ["flaw"], [])], 1, 1), SEED)
+    assert outcome.examples == []
+    assert [(f.stage, f.agent, f.reason) for f in outcome.failures] == [("generate", "flaw", "validation")]
+
+
+def test_empty_editor_output_is_a_validation_failure(dummy_lm):
+    program = SkillProgram(SPEC)
+    item = PassageItem(passage="P", instruction="Q?", instruction_type="flaw", transformation="poem")
+    with dspy.context(lm=make_dummy(modified_passage=""), adapter=dspy.JSONAdapter()):
+        with pytest.raises(EmptyOutputError):
+            program.refine(item, "make_unanswerable", 1)
+
+
+def test_roles_use_their_own_lm():
+    generator_lm, other_lm = make_dummy(), make_dummy()
+    program = SkillProgram(SPEC, RoleLMs({"generator": generator_lm}))
+    with dspy.context(lm=other_lm, adapter=dspy.JSONAdapter()):
+        program.generate("P", "flaw")
+        program.respond(PassageItem("P", "Q?", "flaw", "poem"))
+    assert len(generator_lm.history) == 1 and len(other_lm.history) == 1
+
+
+def test_save_load_round_trip_keeps_compiled_state(tmp_path):
+    program = SkillProgram(SPEC)
+    plain_hash = program_hash(program)
+    program.generators["flaw"].signature = program.generators["flaw"].signature.with_instructions("Compiled!")
+    program.generators["flaw"].demos = [dspy.Example(passage="P", count=1, tasks=["Q?"])]
+    path = tmp_path / "reading_comprehension.json"
+    program.save(str(path))
+    assert "Compiled!" in path.read_text()
+    fresh = load_suite(["reading_comprehension"], compiled_dir=tmp_path)["reading_comprehension"]
+    assert fresh.generators["flaw"].signature.instructions == "Compiled!"
+    assert len(fresh.generators["flaw"].demos) == 1
+    assert program_hash(fresh) == program_hash(program) != plain_hash
+
+
+def test_named_predictors_are_keyed_by_agent_id():
+    names = {name for name, _ in SkillProgram(SPEC).named_predictors()}
+    assert "transformers['argument_passage']" in names
+    assert "generators['resolve_paradox']" in names
+    assert "editors['alter_answer']" in names
+    assert "transformers['identity']" not in names
+
+
+def test_deepcopy_shares_role_lms():
+    lms = RoleLMs({"generator": make_dummy()})
+    program = SkillProgram(SPEC, lms)
+    assert program.deepcopy().lms is lms
+

@@ -1,0 +1,69 @@
+"""Every signature runs on DummyLM; a few agents' rendered prompts are pinned as golden files."""
+
+import os
+from pathlib import Path
+
+import dspy
+import pytest
+
+from agentinstruct.taxonomy import load_skills
+from programs.skill import SkillProgram
+from signatures import Edit, EditInstruction, GenerateInstructions, JudgeQuality, Respond, Suggest, Transform
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+INPUTS = {
+    Transform: {"seed_text": "Uric acid is produced by the breakdown of purine."},
+    GenerateInstructions: {"passage": "High uric acid may raise heart risk.", "count": 2},
+    Suggest: {"passage": "P", "instruction": "Q?", "count": 3},
+    Edit: {"passage": "P", "instruction": "Q?", "suggestion": "S"},
+    EditInstruction: {"passage": "P", "instruction": "Q?", "suggestion": "S"},
+    Respond: {"request": "P\n\nQ?"},
+    JudgeQuality: {"rubric": "R", "request": "Q", "response": "A"},
+}
+
+
+@pytest.mark.parametrize("signature", list(INPUTS), ids=lambda s: s.__name__)
+def test_every_signature_predicts_typed_outputs(signature, dummy_lm):
+    pred = dspy.Predict(signature)(**INPUTS[signature])
+    for name, field in signature.output_fields.items():
+        value = getattr(pred, name)
+        assert value is not None
+        if field.annotation is int:
+            assert isinstance(value, int)
+        elif field.annotation == list[str]:
+            assert isinstance(value, list) and all(isinstance(v, str) for v in value)
+        else:
+            assert isinstance(value, str) and value
+
+
+def _render(predictor: dspy.Predict, inputs: dict) -> str:
+    messages = dspy.JSONAdapter().format(predictor.signature, demos=[], inputs=inputs)
+    return "\n\n".join(f"=== {m['role']} ===\n{m['content']}" for m in messages) + "\n"
+
+
+PROGRAM = SkillProgram(load_skills()["reading_comprehension"])
+GOLDEN_CASES = {
+    "rc_transform_argument_passage": (PROGRAM.transformers["argument_passage"], INPUTS[Transform]),
+    "rc_generate_strengthen": (PROGRAM.generators["strengthen"], INPUTS[GenerateInstructions]),
+    "rc_suggest_make_complex": (PROGRAM.suggesters["make_complex"], INPUTS[Suggest]),
+    "rc_edit_make_unanswerable": (PROGRAM.editors["make_unanswerable"], INPUTS[Edit]),
+    "rc_respond": (PROGRAM.responder, INPUTS[Respond]),
+}
+
+
+@pytest.mark.parametrize("name", list(GOLDEN_CASES))
+def test_golden_prompts(name):
+    """Prompt drift shows up as a diff; regenerate with UPDATE_GOLDEN=1 after a deliberate change."""
+    predictor, inputs = GOLDEN_CASES[name]
+    rendered = _render(predictor, inputs)
+    path = GOLDEN / f"{name}.txt"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.write_text(rendered, encoding="utf-8")
+    assert path.is_file(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
+    assert rendered == path.read_text(encoding="utf-8")
+
+
+def test_agent_prose_reaches_the_prompt():
+    rendered = _render(PROGRAM.transformers["poem"], INPUTS[Transform])
+    assert "You are the Poem Generator" in rendered
+    assert "content transformation agent" in rendered  # the generic part stays
