@@ -63,6 +63,8 @@ class LocalModelConfig(_Strict):
     n_threads: int | None = None
     seed: int = 0
     extra_buffers: bool = False
+    max_list_items: int = Field(default=5, ge=1, le=50)
+    """Upper bound on list outputs under the grammar (a tiny model otherwise repeats items to max_tokens)."""
     """llama.cpp weight-repacking buffers (AMX/REPACK); off by default: they crash on some AMX VMs."""
 
 
@@ -100,7 +102,10 @@ class GenerationConfig(_Strict):
     refine_probability: float = Field(default=1.0, ge=0, le=1)
     concurrency: int = Field(default=1, ge=1, le=1024)
     """Work units in flight at once (the embedded model serves one call at a time regardless)."""
+    skills_per_seed: int | None = Field(default=None, ge=1)
+    """How many of the applicable skills each seed meets, drawn by ``skill_weights``; ``None``: all of them."""
     skill_weights: dict[str, float] = Field(default_factory=dict)
+    """Relative weight of each skill when ``skills_per_seed`` is set (missing skills weigh 1)."""
     agent_weights: dict[str, float] = Field(default_factory=dict)
     """Weights by ``<skill>.<agent id>``; they override the weights in the skill files."""
     skills_dir: str | None = None

@@ -68,21 +68,23 @@ def _model_params(use_extra_bufts: bool) -> Iterator[None]:
 _CONSTRUCT_LOCK = threading.Lock()
 
 
-def _non_empty(schema):
-    """A copy of a JSON schema in which strings and arrays must be non-empty.
+def _non_empty(schema, max_items: int = 8):
+    """A copy of a JSON schema in which strings and arrays are non-empty and arrays are bounded.
 
-    A tiny model under a grammar readily satisfies a schema with ``""`` or ``[]``; an empty value is never
-    a useful output of a generation agent, so the embedded engine asks for at least one character/item.
+    A tiny model under a grammar readily satisfies a schema with ``""`` or ``[]``, or repeats one list
+    item until ``max_tokens``; neither is a useful output of a generation agent, so the embedded engine
+    asks for at least one character/item and at most ``max_items`` items.
     """
     if isinstance(schema, list):
-        return [_non_empty(s) for s in schema]
+        return [_non_empty(s, max_items) for s in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {k: _non_empty(v) for k, v in schema.items()}
+    out = {k: _non_empty(v, max_items) for k, v in schema.items()}
     if out.get("type") == "string" and "enum" not in out:
         out.setdefault("minLength", 1)
     if out.get("type") == "array":
         out.setdefault("minItems", 1)
+        out.setdefault("maxItems", max_items)
     return out
 
 
@@ -96,7 +98,7 @@ class LlamaCppEngine:
                                   "stop"})
 
     def __init__(self, model_path: str | Path | None = None, n_ctx: int = 4096, n_threads: int | None = None,
-                 seed: int = 0, extra_buffers: bool = False):
+                 seed: int = 0, extra_buffers: bool = False, max_list_items: int = 8):
         try:
             from llama_cpp import Llama
         except ImportError as exc:
@@ -105,6 +107,7 @@ class LlamaCppEngine:
         if not self.model_path.is_file():
             raise FileNotFoundError(f"{self.model_path}: GGUF model file not found")
         self.seed = seed
+        self.max_list_items = max_list_items
         self._lock = threading.Lock()
         with _CONSTRUCT_LOCK, _model_params(extra_buffers):
             self._llama = Llama(model_path=str(self.model_path), n_ctx=n_ctx, n_threads=n_threads, seed=seed,
@@ -135,7 +138,7 @@ class LlamaCppEngine:
         fmt = cfg.response_format
         if fmt is not None:
             # llama-cpp takes {"type": "json_object", "schema": ...}; it refuses "json_schema".
-            schema = {"schema": _non_empty(fmt["schema"])} if "schema" in fmt else {}
+            schema = {"schema": _non_empty(fmt["schema"], self.max_list_items)} if "schema" in fmt else {}
             kwargs["response_format"] = {"type": "json_object", **schema}
         with self._lock:
             out = self._llama.create_chat_completion(messages=messages, **kwargs)

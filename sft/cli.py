@@ -87,7 +87,7 @@ def sft_command(
         from sft.train_sft import train_sft
 
         result = train_sft(cfg)
-    except (ValueError, FileNotFoundError, ImportError) as exc:
+    except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
         _fail(exc)
     typer.echo(f"steps={result.global_step}")
     typer.echo(f"final_loss={result.losses[-1] if result.losses else 'n/a'}")
@@ -123,7 +123,7 @@ def dpo_command(
         from sft.train_dpo import train_dpo
 
         result = train_dpo(cfg)
-    except (ValueError, FileNotFoundError, ImportError) as exc:
+    except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
         _fail(exc)
     typer.echo(f"steps={result.global_step}")
     typer.echo(f"final_loss={result.losses[-1] if result.losses else 'n/a'}")
@@ -143,7 +143,7 @@ def convert_gguf_command(
 
     try:
         path = convert_gguf(gguf, out, force=force)
-    except (ValueError, FileNotFoundError, ImportError, RuntimeError) as exc:
+    except (ValueError, TypeError, FileNotFoundError, ImportError, RuntimeError) as exc:
         _fail(exc)
     typer.echo(str(path))
 

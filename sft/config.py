@@ -192,7 +192,7 @@ def _load(cls: type[ConfigT], name_or_path: str | Path | None, default: str) -> 
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ValueError(f"{path}: a run config must be a YAML mapping, got {type(raw).__name__}")
+        raise TypeError(f"{path}: a run config must be a YAML mapping, got {type(raw).__name__}")
     try:
         return cls.model_validate(raw)
     except ValidationError as exc:

@@ -22,7 +22,7 @@ def aggregate_score(scores: Any, flt: ScoreFilter | None, where: str) -> float |
     if flt is None or not scores:
         return None
     if not isinstance(scores, dict):
-        raise ValueError(f"{where}: 'scores' must be an object of name -> number")
+        raise TypeError(f"{where}: 'scores' must be an object of name -> number")
     keys = flt.keys if flt.keys is not None else sorted(scores)
     values = []
     for key in keys:
@@ -30,7 +30,7 @@ def aggregate_score(scores: Any, flt: ScoreFilter | None, where: str) -> float |
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{where}: score {key!r} must be a number, got {value!r}")
+            raise TypeError(f"{where}: score {key!r} must be a number, got {value!r}")
         values.append(float(value))
     if not values:
         return None
@@ -70,9 +70,6 @@ def _features():
 
 def load_source(source: ResolvedSource, flt: ScoreFilter | None):
     """One source as a dataset with ``messages`` and ``score`` columns (all rows, before filtering)."""
-    from sft.deps import require
-
-    datasets = require("datasets")
     if source.kind == "jsonl":
         gen_kwargs = {
             "files": [str(f) for f in source.files],

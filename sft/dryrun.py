@@ -47,7 +47,7 @@ def dry_run(cfg: SFTRunConfig, train_args: list[str]) -> list[str]:
                 "packing_efficiency": m.packing_efficiency if cfg.training.packing else 1.0,
             }
         )
-        lines.append(f"measured_sample={m.sample_size} tokens_from={m.tokens_from}")
+        lines += [f"measured_sample={m.sample_size}", f"tokens_from={m.tokens_from}"]
     est = estimate_run(cfg.training, cfg.cluster, assumptions, packing=cfg.training.packing)
     lines += est.lines()
     lines.append(f"launch={launch_command('sft', cfg.cluster, train_args)}")

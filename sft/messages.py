@@ -23,7 +23,7 @@ def clean_messages(raw: Any, where: str, field: str = "messages") -> list[dict[s
         if role not in ROLES:
             raise ValueError(f"{where}: {field}[{i}] has role {role!r}; expected one of {ROLES}")
         if not isinstance(content, str):
-            raise ValueError(f"{where}: {field}[{i}].content must be a string")
+            raise TypeError(f"{where}: {field}[{i}].content must be a string")
         out.append({"role": role, "content": content})
     return out
 

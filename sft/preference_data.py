@@ -39,6 +39,10 @@ def pair_rows(files: list[str], signature: Any = None) -> Iterator[dict[str, Any
         yield clean_pair(obj, where)
 
 
+def _clean_saved_row(row: dict[str, Any], idx: int, path: str) -> dict[str, Any]:
+    return clean_pair(row, f"{path} (row {idx})")
+
+
 def _features():
     datasets = require("datasets")
     message = {"role": datasets.Value("string"), "content": datasets.Value("string")}
@@ -47,7 +51,6 @@ def _features():
 
 def load_preference_dataset(cfg: DataConfig):
     """The weighted, shuffled mixture of preference-pair sources. Returns ``(dataset, stats)``."""
-    datasets = require("datasets")
     if not cfg.sources:
         raise ValueError("no preference data: give --data (or data.sources in the config)")
     parts = []
@@ -59,7 +62,8 @@ def load_preference_dataset(cfg: DataConfig):
         else:
             raw = load_saved_dataset(source, COLUMNS)
             ds = raw.map(
-                lambda row, i: clean_pair(row, f"{source.path} (row {i})"),
+                _clean_saved_row,
+                fn_kwargs={"path": str(source.path)},
                 with_indices=True,
                 remove_columns=raw.column_names,
                 features=_features(),

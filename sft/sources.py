@@ -63,7 +63,7 @@ def iter_jsonl(files: tuple[Path, ...] | list[Path]) -> Iterator[tuple[str, dict
                 except json.JSONDecodeError as exc:
                     raise ValueError(f"{where}: not valid JSON: {exc.msg}") from exc
                 if not isinstance(obj, dict):
-                    raise ValueError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+                    raise TypeError(f"{where}: expected a JSON object, got {type(obj).__name__}")
                 yield where, obj
 
 
@@ -91,6 +91,6 @@ def from_generator(generator, features, gen_kwargs: dict[str, Any]):
     try:
         return datasets.Dataset.from_generator(generator, features=features, gen_kwargs=gen_kwargs)
     except datasets.exceptions.DatasetGenerationError as exc:
-        if isinstance(exc.__cause__, ValueError | OSError):
+        if isinstance(exc.__cause__, ValueError | TypeError | OSError):
             raise exc.__cause__ from None
         raise

@@ -24,5 +24,5 @@ def embedded_lm() -> dspy.LM:
     from agentinstruct.lm import build_lm
 
     models = ModelsConfig()
-    spec = models.default.model_copy(update={"max_tokens": 256, "temperature": 0.0})
+    spec = models.default.model_copy(update={"max_tokens": 384, "temperature": 0.0})
     return build_lm(spec, models)

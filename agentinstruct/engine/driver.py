@@ -21,7 +21,7 @@ from agentinstruct.config import RunConfig
 from agentinstruct.engine.failures import Failure, excerpt
 from agentinstruct.engine.ledger import DONE, FAILED
 from agentinstruct.engine.outcome import FatalRunError, StepFailure, UnitOutcome
-from agentinstruct.engine.plan import NoCompatibleAgent, plan_unit, unit_rng
+from agentinstruct.engine.plan import NoCompatibleAgent, choose_skills, plan_unit, unit_rng
 from agentinstruct.engine.rundir import RunDir
 from agentinstruct.engine.summary import RunSummary
 from agentinstruct.records import Lineage, Message, Record, record_id
@@ -84,8 +84,9 @@ class Driver:
                     run.rejects.write(item.model_dump_json())
                     known_rejects.add(key)
                 continue
-            skills = [name for name, program in self.programs.items()
-                      if item.kind.value in program.spec.seed_kinds]
+            applicable = [name for name, program in self.programs.items()
+                          if item.kind.value in program.spec.seed_kinds]
+            skills = choose_skills(applicable, self.config.generation.seed, item.id, self.config.generation)
             summary.units_not_applicable += len(self.programs) - len(skills)
             if not skills:
                 continue

@@ -44,6 +44,19 @@ def unit_rng(run_seed: int, seed_id: str, skill: str) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
+def choose_skills(applicable: list[str], run_seed: int, seed_id: str, config: GenerationConfig) -> list[str]:
+    """The skills a seed meets: all applicable ones, or ``skills_per_seed`` of them drawn by weight."""
+    if config.skills_per_seed is None or config.skills_per_seed >= len(applicable):
+        return list(applicable)
+    rng = unit_rng(run_seed, seed_id, "\x00skills")
+    pool = [s for s in applicable if config.skill_weights.get(s, 1.0) > 0]
+    chosen = []
+    for _ in range(min(config.skills_per_seed, len(pool))):
+        pick = rng.choices(range(len(pool)), weights=[config.skill_weights.get(s, 1.0) for s in pool])[0]
+        chosen.append(pool.pop(pick))
+    return sorted(chosen, key=applicable.index)
+
+
 def _weight(skill: str, agent: AgentSpec, config: GenerationConfig) -> float:
     return config.agent_weights.get(f"{skill}.{agent.id}", agent.weight)
 

@@ -34,7 +34,7 @@ class RunSummary(BaseModel):
     units_skipped: int = 0
     units_incomplete: int = 0
     units_not_applicable: int = 0
-    """Seed x skill pairs skipped because the skill takes no seeds of that kind (e.g. code for poems)."""
+    """Seed x skill pairs not run: the skill takes no seeds of that kind, or was not drawn for the seed."""
     failures_by_reason: dict[str, int] = Field(default_factory=dict)
     failures_by_stage: dict[str, int] = Field(default_factory=dict)
     records_by_skill: dict[str, int] = Field(default_factory=dict)

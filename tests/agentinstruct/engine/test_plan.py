@@ -45,3 +45,17 @@ def test_no_refinement_when_rounds_zero():
 def test_incompatible_seed_kind():
     with pytest.raises(NoCompatibleAgent):
         plan_unit(SPEC, _seed(kind=SeedKind.CODE), unit_rng(0, "a", SPEC.name), GenerationConfig())
+
+
+def test_choose_skills_all_by_default_and_weighted_when_asked():
+    from agentinstruct.engine.plan import choose_skills
+
+    skills = ["a", "b", "c"]
+    assert choose_skills(skills, 0, "s", GenerationConfig()) == skills
+    cfg = GenerationConfig(skills_per_seed=1, skill_weights={"a": 0.0, "b": 1.0, "c": 0.0})
+    assert {tuple(choose_skills(skills, r, f"s{r}", cfg)) for r in range(10)} == {("b",)}
+    cfg = GenerationConfig(skills_per_seed=2)
+    picks = [choose_skills(skills, 0, f"s{i}", cfg) for i in range(30)]
+    assert all(len(p) == 2 and p == sorted(p) for p in picks)
+    assert len({tuple(p) for p in picks}) == 3
+    assert picks == [choose_skills(skills, 0, f"s{i}", cfg) for i in range(30)]

@@ -1,0 +1,76 @@
+"""The embedded model engine: schema handling offline, and a few real calls (marked real_model)."""
+
+from pathlib import Path
+
+import dspy
+import pytest
+
+from agentinstruct import RunConfig, generate
+from agentinstruct.config import GenerationConfig, ModelsConfig, ModelSpec
+from agentinstruct.engine.failures import classify
+from agentinstruct.lm import build_lm
+from agentinstruct.local_engine import _non_empty, embedded_model_path
+from agentinstruct.records import Record
+from signatures import GenerateInstructions, Transform
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "seeds"
+
+
+def test_schema_asks_for_non_empty_strings_and_lists():
+    schema = {"type": "object", "properties": {
+        "tasks": {"type": "array", "items": {"type": "string"}},
+        "choice": {"type": "string", "enum": ["a", "b"]},
+        "n": {"type": "integer"},
+    }}
+    out = _non_empty(schema, max_items=4)
+    assert out["properties"]["tasks"]["minItems"] == 1
+    assert out["properties"]["tasks"]["maxItems"] == 4
+    assert out["properties"]["tasks"]["items"]["minLength"] == 1
+    assert "minLength" not in out["properties"]["choice"]
+    assert schema["properties"]["tasks"] == {"type": "array", "items": {"type": "string"}}  # not mutated
+
+
+def test_gguf_ships_in_the_package():
+    path = embedded_model_path()
+    assert path.suffix == ".gguf" and path.stat().st_size > 50_000_000
+
+
+@pytest.mark.real_model
+def test_structured_predictions_parse_on_the_embedded_model(embedded_lm):
+    with dspy.context(lm=embedded_lm, adapter=dspy.JSONAdapter()):
+        pred = dspy.Predict(GenerateInstructions)(
+            passage="The bridge opened in 1932. It carries eight lanes and cost 13 million pounds.", count=2)
+        passage = dspy.Predict(Transform)(seed_text="Bees pollinate flowers and make honey in hives.").passage
+    assert isinstance(pred.tasks, list) and pred.tasks and all(isinstance(t, str) and t for t in pred.tasks)
+    assert isinstance(passage, str) and passage.strip()
+    usage = embedded_lm.history[-1]["usage"]
+    assert usage["prompt_tokens"] > 50 and usage["completion_tokens"] > 0
+
+
+@pytest.mark.real_model
+def test_a_cut_structured_output_is_a_truncation(embedded_lm):
+    short = embedded_lm.copy(max_tokens=3, cache=False)
+    with dspy.context(lm=short, adapter=dspy.JSONAdapter()), pytest.raises(Exception) as err:
+        dspy.Predict(Transform)(seed_text="Bees pollinate flowers and make honey in hives.")
+    assert classify(err.value) == "truncation"
+
+
+@pytest.mark.real_model
+def test_generate_end_to_end_on_the_embedded_model(tmp_path, embedded_lm):
+    cfg = RunConfig(generation=GenerationConfig(instruction_types_per_passage=1, refinement_rounds=1,
+                                                refinement_suggestions=1))
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "bees.txt").write_text(
+        "Honey bees live in colonies of up to 60,000 workers. A queen lays up to 2,000 eggs a day. "
+        "Workers forage for nectar within three kilometres of the hive and communicate by dancing.\n")
+    summary = generate(seeds, tmp_path / "run", config=cfg, lms=embedded_lm, compiled_dir=None)
+    assert summary.llm_calls >= 2
+    failures = (tmp_path / "run/failures.jsonl").read_text().splitlines()
+    records = [Record.model_validate_json(line)
+               for line in (tmp_path / "run/data/shard-00000.jsonl").read_text().splitlines()]
+    assert len(records) + len(failures) > 0  # every outcome is accounted for: a record or a failure
+    assert summary.records_written == len(records)
+    assert sum(summary.failures_by_reason.values()) == len(failures)
+    for record in records:
+        assert record.lineage.models["generator"] == "local/smollm2"
