@@ -10,7 +10,11 @@ Names are imported lazily so that ``import agentinstruct`` stays cheap.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING
+
+# LiteLLM otherwise fetches its price list from the network on first use; the bundled copy is used instead.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 __version__ = "0.1.0"
 

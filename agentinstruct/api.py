@@ -10,13 +10,13 @@ from pathlib import Path
 
 import dspy
 
+from agentinstruct.cache import configure_request_cache
 from agentinstruct.config import ROLES, RunConfig, load_config
 from agentinstruct.engine.driver import Driver, ProgressHook
 from agentinstruct.engine.rundir import RunDir
 from agentinstruct.engine.summary import RunSummary
-from dspy.utils.usage_tracker import UsageTracker
-
-from agentinstruct.lm import build_role_lms, role_model_names, usage_by_model
+from agentinstruct.engine.accounting import Accountant
+from agentinstruct.lm import build_role_lms, role_model_names
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,8 @@ def resolve_config(
     skills: list[str] | None = None,
     limit: int | None = None,
     seed: int | None = None,
+    max_calls: int | None = None,
+    max_cost: float | None = None,
 ) -> RunConfig:
     """A ``RunConfig`` from an object or a file, with command-line style overrides applied."""
     cfg = config if isinstance(config, RunConfig) else load_config(config)
@@ -37,9 +39,12 @@ def resolve_config(
         updates["limit"] = limit
     if seed is not None:
         updates["seed"] = seed
-    if updates:
-        cfg = cfg.model_copy(update={"generation": cfg.generation.model_copy(update=updates)})
-        RunConfig.model_validate(cfg.model_dump())  # re-validate the overrides
+    budget = {k: v for k, v in (("max_calls", max_calls), ("max_cost_usd", max_cost)) if v is not None}
+    if updates or budget:
+        data = cfg.model_dump()
+        data["generation"].update(updates)
+        data["budget"].update(budget)
+        cfg = RunConfig.model_validate(data)  # re-validates the overrides
     return cfg
 
 
@@ -51,6 +56,8 @@ def generate(
     config: RunConfig | str | Path | None = None,
     limit: int | None = None,
     seed: int | None = None,
+    max_calls: int | None = None,
+    max_cost: float | None = None,
     resume: bool = False,
     lms: Mapping[str, dspy.BaseLM] | dspy.BaseLM | None = None,
     compiled_dir: str | Path | None = "artifacts/compiled",
@@ -68,12 +75,17 @@ def generate(
     out = Path(out)
     if resume and config is None and (out / "config.json").is_file():
         config = RunConfig.model_validate_json((out / "config.json").read_text(encoding="utf-8"))
-    cfg = resolve_config(config, skills=skills, limit=limit, seed=seed)
+        # Limits belong to one invocation: a resumed run starts with a fresh budget (prices are kept).
+        config.budget = config.budget.model_copy(update={"max_calls": None, "max_cost_usd": None})
+    cfg = resolve_config(config, skills=skills, limit=limit, seed=seed, max_calls=max_calls, max_cost=max_cost)
     seeds = Path(seeds)
     if not seeds.exists():
         raise FileNotFoundError(f"{seeds}: seeds path does not exist")
+    configure_request_cache(cfg.cache)
     role_lms = build_role_lms(cfg.models, overrides=lms)
-    suite = load_suite(cfg.generation.skills, cfg.generation.skills_dir, compiled_dir, RoleLMs(role_lms))
+    accountant = Accountant(cfg.budget)
+    suite = load_suite(cfg.generation.skills, cfg.generation.skills_dir, compiled_dir,
+                       RoleLMs(role_lms, guard=accountant.check))
     hashes = {name: program_hash(program) for name, program in suite.items()}
     models = role_model_names(cfg.models, role_lms)
     run = RunDir(out, resume=resume)
@@ -90,11 +102,13 @@ def generate(
             "versions": {"agentinstruct": _version(), "dspy": dspy.__version__,
                          "python": platform.python_version()},
         })
-        tracker = UsageTracker()
         driver = Driver(cfg, suite, models, hashes, concurrency=cfg.generation.concurrency, progress=progress)
-        with dspy.context(usage_tracker=tracker, adapter=dspy.JSONAdapter()):
+        with dspy.context(usage_tracker=accountant, adapter=dspy.JSONAdapter()):
             summary = driver.run(seeds, run)
-        summary.usage_by_model = usage_by_model(tracker)
+        summary.usage_by_model = dict(accountant.by_model)
+        summary.usage_by_role = dict(accountant.by_role)
+        summary.usage_by_skill = dict(accountant.by_skill)
+        summary.unpriced_models = sorted(accountant.unpriced)
         run.write_json("summary.json", summary)
     finally:
         run.close()

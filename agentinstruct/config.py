@@ -12,6 +12,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from agentinstruct.engine.accounting import BudgetConfig
 from agentinstruct.seeds import SeedConfig
 
 Role = Literal["transformer", "generator", "suggester", "editor", "responder", "judge"]
@@ -112,10 +113,21 @@ class GenerationConfig(_Strict):
     """A directory of skill YAML files to use instead of the shipped ones."""
 
 
+class CacheConfig(_Strict):
+    """DSPy's request cache (keyed on model, messages and every parameter that changes the answer)."""
+
+    enabled: bool = True
+    dir: str | None = None
+    """Default: ``$AGENTINSTRUCT_CACHE/requests`` or ``~/.cache/agentinstruct/requests`` (mode 0700)."""
+    size_limit_gb: float = Field(default=30, gt=0)
+
+
 class RunConfig(_Strict):
     """Everything a generation run needs besides its seeds and output directory."""
 
     models: ModelsConfig = Field(default_factory=ModelsConfig)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
     seeds: SeedConfig = Field(default_factory=SeedConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
 

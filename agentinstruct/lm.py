@@ -11,10 +11,8 @@ import os
 from collections.abc import Mapping
 
 import dspy
-from dspy.utils.usage_tracker import UsageTracker
 
 from agentinstruct.config import ROLES, ConfigError, ModelsConfig, ModelSpec
-from agentinstruct.engine.summary import UsageTotals
 
 log = logging.getLogger(__name__)
 
@@ -80,16 +78,3 @@ def build_role_lms(
 def role_model_names(models: ModelsConfig, lms: Mapping[str, dspy.BaseLM]) -> dict[str, str]:
     """Role -> model name, as recorded in each record's lineage."""
     return {role: getattr(lm, "model", type(lm).__name__) for role, lm in lms.items()}
-
-
-def usage_by_model(tracker: UsageTracker) -> dict[str, UsageTotals]:
-    """Calls and tokens per model from a DSPy usage tracker (cache hits are not counted by DSPy)."""
-    totals = {}
-    for model, entries in tracker.usage_data.items():
-        t = UsageTotals(calls=len(entries))
-        for entry in entries:
-            t.prompt_tokens += int(entry.get("prompt_tokens") or 0)
-            t.completion_tokens += int(entry.get("completion_tokens") or 0)
-            t.cost_usd += float(entry.get("cost") or 0.0)
-        totals[model] = t
-    return totals

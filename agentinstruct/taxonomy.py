@@ -52,11 +52,27 @@ class TransformationSpec(AgentSpec):
     """Seed kinds this agent accepts; ``None`` means every kind the skill takes."""
 
 
+class ToolTaskSpec(_Strict):
+    """A tool-use task family (paper, section 2.3): which APIs a task needs and how its trace must end."""
+
+    apis: Literal["single", "multiple"]
+    hidden_apis: int = Field(default=0, ge=0, le=5)
+    """APIs of the library the task needs but the assistant is not given (families 3 and 4)."""
+    expected_stop: Literal["FINAL_ANSWER", "FAILED"]
+    """How a correct trace for this family ends."""
+    min_calls: int = Field(default=0, ge=0, le=10)
+    """API calls a correct trace makes at least before it stops."""
+
+
 class InstructionTypeSpec(AgentSpec):
     """One instruction type of the Seed Instruction Generation taxonomy (a subcategory)."""
 
     transformations: list[AgentId] | None = None
     """Transformation agents whose passages suit this type; ``None`` means all of them."""
+    tool_task: ToolTaskSpec | None = None
+    """The task family, for the instruction types of a ``program: tool_use`` skill (required there)."""
+    runs_code: bool = False
+    """Coding (``program: coding``): the response's code and tests are run in the sandbox."""
 
 
 class RefinementGoalSpec(AgentSpec):
@@ -64,6 +80,16 @@ class RefinementGoalSpec(AgentSpec):
 
     edits_passage: bool = False
     """Whether the editor rewrites the passage (unanswerable, flipped answer) or only the instruction."""
+    attaches_format: bool = False
+    """A format-following goal (paper, section 4.5): an agent synthesizes formatting guidelines that are
+    attached to the instruction, and the response is checked against them where the check is mechanical
+    (``program: formatted`` and the other special programs; the generic program treats it as an edit)."""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "RefinementGoalSpec":
+        if self.attaches_format and self.edits_passage:
+            raise ValueError("attaches_format and edits_passage exclude each other")
+        return self
 
 
 class RefinementSpec(_Strict):
@@ -72,6 +98,21 @@ class RefinementSpec(_Strict):
     rounds: int = Field(default=1, ge=0, le=10)
     suggestions: int = Field(default=3, ge=1, le=10)
     goals: list[RefinementGoalSpec] = Field(default_factory=list)
+
+
+class ProgramOptions(_Strict):
+    """Knobs of the special programs (ignored by the generic one)."""
+
+    turns: int = Field(default=3, ge=1, le=10)
+    """Conversation: user/assistant exchanges per record."""
+    max_steps: int = Field(default=6, ge=1, le=20)
+    """Tool use: assistant steps (API calls plus the final STOP) per trace."""
+    fix_attempts: int = Field(default=2, ge=0, le=5)
+    """Coding: rounds of the fix-up agent for code whose tests fail."""
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+    """Coding: wall-clock limit of one sandboxed run."""
+    memory_mb: int = Field(default=512, ge=64, le=8192)
+    """Coding: address-space limit of one sandboxed run."""
 
 
 class SkillSpec(_Strict):
@@ -91,6 +132,7 @@ class SkillSpec(_Strict):
     instruction_types: list[InstructionTypeSpec]
     refinement: RefinementSpec = Field(default_factory=RefinementSpec)
     judge_rubric: str
+    options: ProgramOptions = Field(default_factory=ProgramOptions)
 
     _check_text = field_validator("title", "description", "judge_rubric")(_non_blank)
 
@@ -122,6 +164,12 @@ class SkillSpec(_Strict):
                 )
         if "{instruction}" not in self.user_template:
             raise ValueError("user_template must contain {instruction}")
+        for itype in self.instruction_types:
+            if (itype.tool_task is None) == (self.program == "tool_use"):
+                need = "is required" if itype.tool_task is None else "is only for program: tool_use"
+                raise ValueError(f"instruction_types.{itype.id}.tool_task: {need}")
+            if itype.runs_code and self.program != "coding":
+                raise ValueError(f"instruction_types.{itype.id}.runs_code: only for program: coding")
         return self
 
     def transformation(self, agent_id: AgentId) -> TransformationSpec:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import dspy
+
+from agentinstruct.engine.accounting import current_role
 
 
 class RoleLMs:
@@ -15,8 +17,10 @@ class RoleLMs:
     and it is never part of the program's saved state, so no model settings or keys are serialised.
     """
 
-    def __init__(self, lms: Mapping[str, dspy.BaseLM] | None = None):
+    def __init__(self, lms: Mapping[str, dspy.BaseLM] | None = None, guard: Callable[[], None] | None = None):
         self._lms = dict(lms or {})
+        self.guard = guard
+        """Called before every predictor call (the run's budget check); may raise to stop the run."""
 
     def __deepcopy__(self, memo: dict) -> "RoleLMs":
         return self
@@ -27,10 +31,19 @@ class RoleLMs:
 
     @contextlib.contextmanager
     def use(self, role: str) -> Iterator[None]:
-        """Run the enclosed predictor calls on the role's LM (or the ambient LM if unbound)."""
-        lm = self._lms.get(role)
-        if lm is None:
-            yield
-        else:
-            with dspy.context(lm=lm):
+        """Run the enclosed predictor calls on the role's LM (or the ambient LM if unbound).
+
+        The role is published in a context variable so that usage is accounted per role.
+        """
+        if self.guard is not None:
+            self.guard()
+        token = current_role.set(role)
+        try:
+            lm = self._lms.get(role)
+            if lm is None:
                 yield
+            else:
+                with dspy.context(lm=lm):
+                    yield
+        finally:
+            current_role.reset(token)

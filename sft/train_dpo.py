@@ -9,7 +9,7 @@ from sft.config import DPORunConfig
 from sft.deps import require
 from sft.model_path import resolve_model_path
 from sft.preference_data import load_preference_dataset
-from sft.train_sft import TrainResult, losses_of, write_summary
+from sft.train_sft import TrainResult, write_summary
 from sft.trainer_args import common_trainer_kwargs
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def train_dpo(cfg: DPORunConfig) -> TrainResult:
     result = TrainResult(
         Path(cfg.output_dir),
         trainer.state.global_step,
-        losses_of(trainer.state.log_history),
+        list(trainer.state.log_history),
         stats,
         dict(output.metrics),
     )

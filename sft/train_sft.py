@@ -28,9 +28,14 @@ class TrainResult:
 
     output_dir: Path
     global_step: int
-    losses: list[float]
+    log_history: list[dict[str, Any]]
     sources: list[SourceStats] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def losses(self) -> list[float]:
+        """The training losses the trainer logged, in order."""
+        return [float(entry["loss"]) for entry in self.log_history if "loss" in entry]
 
 
 def load_tokenizer(model_dir: Path, template_choice: str, loss: str):
@@ -79,11 +84,6 @@ def build_sft_trainer(cfg: SFTRunConfig, dataset=None):
     return trainer, stats
 
 
-def losses_of(log_history: list[dict[str, Any]]) -> list[float]:
-    """The training losses a trainer logged, in order."""
-    return [float(entry["loss"]) for entry in log_history if "loss" in entry]
-
-
 def train_sft(cfg: SFTRunConfig) -> TrainResult:
     """Run SFT and save the model, tokenizer (with its training template) and a run summary."""
     trainer, stats = build_sft_trainer(cfg)
@@ -91,7 +91,7 @@ def train_sft(cfg: SFTRunConfig) -> TrainResult:
     trainer.save_model(str(cfg.output_dir))
     trainer.processing_class.save_pretrained(str(cfg.output_dir))
     result = TrainResult(
-        cfg.output_dir, trainer.state.global_step, losses_of(trainer.state.log_history), stats, dict(output.metrics)
+        Path(cfg.output_dir), trainer.state.global_step, list(trainer.state.log_history), stats, dict(output.metrics)
     )
     write_summary(cfg.output_dir, cfg.model_dump(mode="json"), result)
     return result
@@ -104,6 +104,7 @@ def write_summary(output_dir: Path, config: dict[str, Any], result: TrainResult)
         "global_step": result.global_step,
         "losses": result.losses,
         "metrics": result.metrics,
+        "log_history": result.log_history,
         "sources": [{**asdict(s), "path": str(s.path)} for s in result.sources],
     }
     Path(output_dir, SUMMARY).write_text(json.dumps(summary, indent=2), encoding="utf-8")

@@ -26,3 +26,12 @@ def embedded_lm() -> dspy.LM:
     models = ModelsConfig()
     spec = models.default.model_copy(update={"max_tokens": 384, "temperature": 0.0})
     return build_lm(spec, models)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Keep the request cache of every test run out of the user's home."""
+    import os
+
+    os.environ["AGENTINSTRUCT_CACHE"] = str(tmp_path_factory.mktemp("agentinstruct-cache"))
+    yield

@@ -28,6 +28,10 @@ def generate(
                                                 "seed loading, generation knobs.")] = None,
     resume: Annotated[Path | None, typer.Option("--resume", help="Continue the run in this directory "
                                                 "(exactly once: committed units are skipped).")] = None,
+    max_calls: Annotated[int | None, typer.Option("--max-calls", min=1, help="Stop (resumably) after this "
+                                                  "many LLM calls in this invocation.")] = None,
+    max_cost: Annotated[float | None, typer.Option("--max-cost", min=0, help="Stop (resumably) once this "
+                                                   "invocation has spent this many USD.")] = None,
     compiled_dir: Annotated[Path, typer.Option("--compiled-dir", help="Where compiled programs "
                                                "(<skill>.json) are looked up.")] = Path("artifacts/compiled"),
 ) -> None:
@@ -48,7 +52,8 @@ def generate(
             bar.update(task, completed=counts["unit"], records=counts["record"], failures=counts["failure"])
 
         summary = run_generate(seeds, resume or out, skills=skill_list, config=config, limit=limit, seed=seed,
-                               resume=resume is not None, compiled_dir=compiled_dir, progress=hook)
+                               resume=resume is not None, compiled_dir=compiled_dir, progress=hook,
+                               max_calls=max_calls, max_cost=max_cost)
     print_summary(summary)
     if summary.stopped_early:
         raise typer.Exit(code=3)

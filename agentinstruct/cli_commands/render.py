@@ -29,13 +29,19 @@ def print_summary(summary: RunSummary) -> None:
                   f"skipped (already committed): {summary.units_skipped}  incomplete: {summary.units_incomplete}")
     console.print(_counts("failures by reason", summary.failures_by_reason))
     console.print(_counts("failures by stage", summary.failures_by_stage))
-    table = Table(title="LLM usage", show_lines=False)
-    for col in ("model", "calls", "cache hits", "prompt tokens", "completion tokens", "cost $"):
-        table.add_column(col, justify="right" if col != "model" else "left")
-    for model, usage in sorted(summary.usage_by_model.items()):
-        table.add_row(model, str(usage.calls), str(usage.cache_hits), str(usage.prompt_tokens),
-                      str(usage.completion_tokens), f"{usage.cost_usd:.4f}")
-    console.print(table)
+    for title, usage_map in (("model", summary.usage_by_model), ("role", summary.usage_by_role),
+                             ("skill", summary.usage_by_skill)):
+        if not usage_map:
+            continue
+        table = Table(title=f"LLM usage by {title}", show_lines=False)
+        for col in (title, "calls", "prompt tokens", "completion tokens", "cost $"):
+            table.add_column(col, justify="left" if col == title else "right")
+        for name, usage in sorted(usage_map.items()):
+            table.add_row(name, str(usage.calls), str(usage.prompt_tokens), str(usage.completion_tokens),
+                          f"{usage.cost_usd:.4f}")
+        console.print(table)
+    if summary.unpriced_models:
+        console.print(f"no price known for {', '.join(summary.unpriced_models)} (set budget.prices in the config)")
     console.print(f"LLM calls: {summary.llm_calls}  tokens: {summary.tokens}  elapsed: {summary.elapsed_s:.1f}s")
     if summary.torn_lines_repaired or summary.orphan_lines_dropped:
         console.print(f"repaired torn files: {summary.torn_lines_repaired}  "

@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from agentinstruct.config import RunConfig
+from agentinstruct.engine.accounting import current_skill
 from agentinstruct.engine.failures import Failure, excerpt
 from agentinstruct.engine.ledger import DONE, FAILED
 from agentinstruct.engine.outcome import FatalRunError, StepFailure, UnitOutcome
@@ -99,6 +100,7 @@ class Driver:
                 yield unit_id, item, skill
 
     def _run_unit(self, unit_id: str, seed: SeedDoc, skill: str) -> UnitOutcome:
+        current_skill.set(skill)  # runs in a copied context: accounting attributes calls to the skill
         program = self.programs[skill]
         rng = unit_rng(self.config.generation.seed, seed.id, skill)
         outcome = UnitOutcome()

@@ -6,13 +6,14 @@ from pydantic import BaseModel, ConfigDict
 
 REASONS = (
     "parse", "refusal", "truncation", "content_filter", "timeout", "rate_limit", "auth",
-    "validation", "sandbox", "seed", "provider", "internal",
+    "validation", "sandbox", "seed", "provider", "budget", "internal",
 )
 
 # DSPy / LiteLLM / engine exception class names -> reason code (matched by name: no SDK imports).
 _BY_CLASS = {
     "AdapterParseError": "parse",
     "JSONDecodeError": "parse",
+    "BudgetExhausted": "budget",
     "EmptyOutputError": "validation",
     "ValidationError": "validation",
     "OutputTruncated": "truncation",
@@ -38,7 +39,7 @@ _BY_CLASS = {
     "InternalServerError": "provider",
 }
 
-FATAL_REASONS = frozenset({"auth"})
+FATAL_REASONS = frozenset({"auth", "budget"})
 """Reasons that stop the whole run (retrying other units would fail the same way)."""
 
 

@@ -11,7 +11,6 @@ class UsageTotals(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     calls: int = 0
-    cache_hits: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
@@ -39,6 +38,9 @@ class RunSummary(BaseModel):
     failures_by_stage: dict[str, int] = Field(default_factory=dict)
     records_by_skill: dict[str, int] = Field(default_factory=dict)
     usage_by_model: dict[str, UsageTotals] = Field(default_factory=dict)
+    usage_by_role: dict[str, UsageTotals] = Field(default_factory=dict)
+    usage_by_skill: dict[str, UsageTotals] = Field(default_factory=dict)
+    unpriced_models: list[str] = Field(default_factory=list)
     torn_lines_repaired: int = 0
     orphan_lines_dropped: int = 0
     stopped_early: str | None = None

@@ -1,7 +1,9 @@
 """End-to-end generation on DummyLM: records, rejects, secrets, resume."""
 
 import json
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import datasets
@@ -74,6 +76,9 @@ def test_a_fake_api_key_lands_in_no_file(tmp_path, monkeypatch):
     assert summary.failures_by_stage.get("respond", 0) > 0  # the responder really was called and failed
     files = [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
     assert len(files) >= 6
+    cache = Path(os.environ["AGENTINSTRUCT_CACHE"])
+    assert stat.S_IMODE((cache / "requests").stat().st_mode) == 0o700
+    files += [p for p in cache.rglob("*") if p.is_file()]
     for path in files:
         assert key.encode() not in path.read_bytes(), path
     assert "AGENTINSTRUCT_TEST_KEY" in (tmp_path / "run/config.json").read_text()  # the name, not the key
@@ -116,3 +121,25 @@ def test_unknown_skill_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="unknown skills"):
         generate(EXAMPLES, tmp_path / "run", skills=["telepathy"], lms=make_dummy(), compiled_dir=None)
     shutil.rmtree(tmp_path / "run", ignore_errors=True)
+
+
+def test_call_budget_stops_resumably_and_resume_completes_exactly_once(tmp_path):
+    full = generate(EXAMPLES, tmp_path / "full", lms=make_dummy(), config=_config(), limit=3, compiled_dir=None)
+    cut = generate(EXAMPLES, tmp_path / "part", lms=make_dummy(), config=_config(), limit=3, max_calls=7,
+                   compiled_dir=None)
+    assert cut.stopped_early and cut.stopped_early.startswith("budget")
+    assert cut.llm_calls == 7
+    assert cut.records_written < full.records_written
+    done = generate(EXAMPLES, tmp_path / "part", lms=make_dummy(), resume=True, limit=3, compiled_dir=None)
+    assert done.stopped_early is None
+    ids = [r["id"] for r in _records(tmp_path / "part")]
+    assert len(ids) == len(set(ids))
+    assert sorted(ids) == sorted(r["id"] for r in _records(tmp_path / "full"))
+
+
+def test_usage_is_accounted_per_role_and_skill(tmp_path):
+    summary = generate(EXAMPLES, tmp_path / "run", lms=make_dummy(), config=_config(), limit=1, compiled_dir=None)
+    assert set(summary.usage_by_role) <= {"transformer", "generator", "suggester", "editor", "responder"}
+    assert {"generator", "responder"} <= set(summary.usage_by_role)
+    assert sum(u.calls for u in summary.usage_by_role.values()) == summary.llm_calls
+    assert summary.usage_by_skill["reading_comprehension"].calls == summary.llm_calls

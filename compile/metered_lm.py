@@ -1,0 +1,109 @@
+"""Metered LMs: every model call of a compile goes through the compile's cache, call counter and budget.
+
+``metered(inner, meter, store)`` wraps any DSPy LM (a LiteLLM model, the embedded llama.cpp model, a
+``DummyLM``) in a ``dspy.LM`` whose engine (DSPy 3.4's ``complete(Request) -> Response`` contract)
+
+1. answers from the compile's ``RequestStore`` when the same request was answered before (free);
+2. otherwise asks the ``Meter`` for a call (``BudgetExceeded`` when the budget is spent), calls the inner
+   LM, and stores the response only if the call completed.
+
+The cache key is the request as data plus the model and, for copies made with a ``rollout_id`` (DSPy's
+instruction proposer and bootstrap rounds use them to get fresh samples), that id.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dspy
+from dspy._vendor.lm15.serde import request_to_dict, response_from_dict, response_to_dict
+from dspy.clients.backend_selection import CLIENT_KEYS
+from dspy.clients.costs import estimate_cost
+from dspy.lm15 import Request, Response, response_to_events
+
+from compile.budget import Meter
+from compile.request_store import RequestStore, request_key
+
+log = logging.getLogger(__name__)
+
+
+class MeteredEngine:
+    """A DSPy engine that serves a request from the store or, within budget, from the inner LM."""
+
+    def __init__(self, inner: dspy.BaseLM, meter: Meter, store: RequestStore | None, salt: Any = None):
+        self.inner = inner
+        self.meter = meter
+        self.store = store
+        self.salt = salt
+        # Capability hints the adapters read (JSON schema decoding etc.) are the inner model's.
+        self.supports_response_schema = bool(inner.supports_response_schema)
+        self.supports_function_calling = bool(inner.supports_function_calling)
+        self.supports_reasoning = bool(inner.supports_reasoning)
+        self.supported_params = frozenset(inner.supported_params or ())
+
+    def salted(self, salt: Any) -> "MeteredEngine":
+        """The same engine, keying its cache entries by another rollout id."""
+        return MeteredEngine(self.inner, self.meter, self.store, salt)
+
+    def complete(self, request: Request) -> Response:
+        """The response to ``request``: cached, or one metered call of the inner LM."""
+        model = self.inner.model
+        key = request_key(model, request_to_dict(request), self.salt)
+        if self.store is not None:
+            cached = self.store.get(key)
+            if cached is not None:
+                self.meter.hit()
+                return response_from_dict(cached)
+        self.meter.reserve(model)
+        try:
+            # The inner call must not report usage a second time to the ambient tracker.
+            with dspy.context(usage_tracker=None):
+                response = self.inner(request)
+        except BaseException:
+            self.meter.settle(model, ok=False)
+            raise
+        usage = response.usage
+        self.meter.settle(model, ok=True, prompt_tokens=usage.input_tokens or 0,
+                          completion_tokens=usage.output_tokens or 0, cost_usd=_price(self.inner, response))
+        if self.store is not None:
+            self.store.put(key, model, response_to_dict(response))
+        return response
+
+    def stream(self, request: Request):
+        """One complete response as a stream of events (the compile never streams)."""
+        return response_to_events(self.complete(request))
+
+    def close(self) -> None:
+        """Nothing to release: the inner LM owns its connections."""
+
+
+class MeteredLM(dspy.LM):
+    """A ``dspy.LM`` over a ``MeteredEngine``; a copy with a new ``rollout_id`` keys its own cache entries."""
+
+    def copy(self, **kwargs):
+        if "engine" not in kwargs and "rollout_id" in kwargs and isinstance(self.engine, MeteredEngine):
+            kwargs["engine"] = self.engine.salted(kwargs["rollout_id"])
+        return super().copy(**kwargs)
+
+
+def metered(inner: dspy.BaseLM, meter: Meter, store: RequestStore | None) -> MeteredLM:
+    """Wrap ``inner`` so its calls are cached in ``store`` and counted (and capped) by ``meter``."""
+    settings = {k: v for k, v in (inner.kwargs or {}).items()
+                if k not in CLIENT_KEYS and k != "rollout_id" and v is not None}
+    return MeteredLM(inner.model, model_type=inner.model_type, engine=MeteredEngine(inner, meter, store),
+                     cache=False, num_retries=0, **settings)
+
+
+def _price(inner: dspy.BaseLM, response: Response) -> float:
+    """Estimated dollars of one call (0 for models without public pricing, e.g. local ones)."""
+    if not isinstance(getattr(inner, "engine", None), str):
+        return 0.0  # a custom engine (embedded model, test double) has no pricing provider
+    provider, _, name = inner.model.partition("/")
+    if not name:
+        provider, name = "openai", inner.model
+    cost, _details = estimate_cost(response, provider=provider, requested_model=name)
+    if cost is None:
+        log.debug("no price for %s: %s", inner.model, _details)
+        return 0.0
+    return float(cost)
