@@ -17,6 +17,7 @@ from agentinstruct.engine.rundir import RunDir
 from agentinstruct.engine.summary import RunSummary
 from agentinstruct.engine.accounting import Accountant
 from agentinstruct.lm import build_role_lms, role_model_names
+from agentinstruct.quality.gate import QualityGate
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,9 @@ def generate(
             "versions": {"agentinstruct": _version(), "dspy": dspy.__version__,
                          "python": platform.python_version()},
         })
-        driver = Driver(cfg, suite, models, hashes, concurrency=cfg.generation.concurrency, progress=progress)
+        gate = QualityGate(cfg.quality, run.root) if (cfg.quality.dedup or cfg.quality.decontaminate) else None
+        driver = Driver(cfg, suite, models, hashes, concurrency=cfg.generation.concurrency, progress=progress,
+                        gate=gate)
         with dspy.context(usage_tracker=accountant, adapter=dspy.JSONAdapter()):
             summary = driver.run(seeds, run)
         summary.usage_by_model = dict(accountant.by_model)

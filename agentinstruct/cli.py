@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from agentinstruct.cli_commands import generate_cmd, models_cmd, report_cmd, skills_cmd
+from agentinstruct.cli_commands import (
+    compile_cmd, export_cmd, generate_cmd, models_cmd, report_cmd, skills_cmd, tune_cmd,
+)
 from sft.cli import app as train_app
 
 app = typer.Typer(
@@ -35,6 +37,9 @@ COMMANDS = [
     ("models", models_cmd.models),
     ("skills", skills_cmd.skills),
     ("report", report_cmd.report),
+    ("export", export_cmd.export),
+    ("compile", compile_cmd.compile),
+    ("tune", tune_cmd.tune),
 ]
 for _name, _fn in COMMANDS:
     app.command(_name)(_fn)

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agentinstruct.engine.accounting import BudgetConfig
+from agentinstruct.quality.gate import QualityConfig
 from agentinstruct.seeds import SeedConfig
 
 Role = Literal["transformer", "generator", "suggester", "editor", "responder", "judge"]
@@ -128,6 +129,7 @@ class RunConfig(_Strict):
     models: ModelsConfig = Field(default_factory=ModelsConfig)
     cache: CacheConfig = Field(default_factory=CacheConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    quality: QualityConfig = Field(default_factory=QualityConfig)
     seeds: SeedConfig = Field(default_factory=SeedConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
 

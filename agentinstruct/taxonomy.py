@@ -86,7 +86,7 @@ class RefinementGoalSpec(AgentSpec):
     (``program: formatted`` and the other special programs; the generic program treats it as an edit)."""
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "RefinementGoalSpec":
+    def _one_kind(self) -> RefinementGoalSpec:
         if self.attaches_format and self.edits_passage:
             raise ValueError("attaches_format and edits_passage exclude each other")
         return self
@@ -144,7 +144,7 @@ class SkillSpec(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _check_ids(self) -> "SkillSpec":
+    def _check_ids(self) -> SkillSpec:
         for label, agents in (
             ("transformations", self.transformations),
             ("instruction_types", self.instruction_types),

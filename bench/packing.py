@@ -80,7 +80,9 @@ def tokens_per_second(model, batches: list[dict]) -> float:
     return real / elapsed
 
 
-def throughput(lengths: list[int], max_length: int, rows_per_batch: int, rng: random.Random) -> dict[str, float]:
+def throughput(
+    lengths: list[int], max_length: int, rows_per_batch: int, rng: random.Random
+) -> dict[str, float]:
     """tokens/s of packed (bfd, padding-free) and padded training on the same documents."""
     import torch
     from datasets import Dataset
@@ -92,7 +94,9 @@ def throughput(lengths: list[int], max_length: int, rows_per_batch: int, rng: ra
     packed = pack_dataset(Dataset.from_dict({"input_ids": docs}), max_length, "bfd")
     rows = [{"input_ids": r["input_ids"], "seq_lengths": r["seq_lengths"]} for r in packed]
     packed_collate = DataCollatorForLanguageModeling(pad_token_id=0, padding_free=True)
-    packed_batches = [packed_collate(rows[i : i + rows_per_batch]) for i in range(0, len(rows), rows_per_batch)]
+    packed_batches = [
+        packed_collate(rows[i : i + rows_per_batch]) for i in range(0, len(rows), rows_per_batch)
+    ]
     packed_batches = [{k: b[k] for k in ("input_ids", "labels", "position_ids")} for b in packed_batches]
 
     # Without packing: batches of documents padded to their longest, about the same tokens per batch.
@@ -119,7 +123,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=4000, help="records in the packing-efficiency mix")
     parser.add_argument("--throughput-docs", type=int, default=96, help="records in the throughput run")
-    parser.add_argument("--scale", type=int, default=8, help="divide lengths by this for the CPU throughput run")
+    parser.add_argument(
+        "--scale", type=int, default=8, help="divide lengths by this for the CPU throughput run"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 

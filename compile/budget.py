@@ -8,13 +8,15 @@ which keeps the best program found so far.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class BudgetExceeded(BaseException):  # noqa: N818 - named after what happened, like KeyboardInterrupt
+class BudgetExceeded(BaseException):
     """The next LLM call would exceed the compile's budget; no call was made."""
 
 
@@ -55,16 +57,35 @@ class Meter:
         self.usage = Usage()
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._held_calls = 0
+        self._held_cost = 0.0
+
+    @contextlib.contextmanager
+    def hold_back(self, calls: int = 0, cost_usd: float = 0.0) -> Iterator[None]:
+        """Meanwhile, keep ``calls`` and ``cost_usd`` of the budget in reserve (e.g. for a final evaluation)."""
+        with self._lock:
+            self._held_calls, self._held_cost = calls, cost_usd
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held_calls, self._held_cost = 0, 0.0
+
+    def _over(self) -> str | None:
+        spent = self.usage.calls + self.usage.failed_calls + self._in_flight
+        if self.budget.max_calls is not None and spent >= self.budget.max_calls - self._held_calls:
+            return f"call budget of {self.budget.max_calls} LLM calls is spent ({self._held_calls} held back)"
+        if self.budget.max_cost_usd is not None and \
+                self.usage.cost_usd >= self.budget.max_cost_usd - self._held_cost:
+            return f"cost budget of ${self.budget.max_cost_usd} is spent (${self.usage.cost_usd:.4f})"
+        return None
 
     def reserve(self, model: str) -> None:
         """Account for a call about to be made; ``BudgetExceeded`` if it would pass the budget."""
         with self._lock:
-            spent = self.usage.calls + self.usage.failed_calls + self._in_flight
-            if self.budget.max_calls is not None and spent >= self.budget.max_calls:
-                raise BudgetExceeded(f"call budget of {self.budget.max_calls} LLM calls is spent")
-            if self.budget.max_cost_usd is not None and self.usage.cost_usd >= self.budget.max_cost_usd:
-                raise BudgetExceeded(f"cost budget of ${self.budget.max_cost_usd} is spent "
-                                     f"(${self.usage.cost_usd:.4f})")
+            reason = self._over()
+            if reason:
+                raise BudgetExceeded(reason)
             self._in_flight += 1
 
     def settle(self, model: str, *, ok: bool, prompt_tokens: int = 0, completion_tokens: int = 0,
@@ -90,7 +111,9 @@ class Meter:
     def exhausted(self) -> bool:
         """Whether no further call may be made."""
         with self._lock:
-            spent = self.usage.calls + self.usage.failed_calls + self._in_flight
-            if self.budget.max_calls is not None and spent >= self.budget.max_calls:
-                return True
-            return self.budget.max_cost_usd is not None and self.usage.cost_usd >= self.budget.max_cost_usd
+            return self._over() is not None
+
+    def snapshot(self) -> dict:
+        """The usage so far, JSON-ready."""
+        with self._lock:
+            return self.usage.as_dict()

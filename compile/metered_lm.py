@@ -42,7 +42,7 @@ class MeteredEngine:
         self.supports_reasoning = bool(inner.supports_reasoning)
         self.supported_params = frozenset(inner.supported_params or ())
 
-    def salted(self, salt: Any) -> "MeteredEngine":
+    def salted(self, salt: Any) -> MeteredEngine:
         """The same engine, keying its cache entries by another rollout id."""
         return MeteredEngine(self.inner, self.meter, self.store, salt)
 

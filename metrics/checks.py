@@ -19,8 +19,9 @@ UNANSWERABLE_MARKERS = (
     "not enough information", "insufficient information", "does not provide", "doesn't provide",
     "does not mention", "doesn't mention", "not mentioned", "not stated", "unanswerable", "no information",
 )
-_ENGLISH = frozenset("the of and to in is that it for as with was on are be by this which or from an at not "
-                     "have has can but they their its what how why who".split())
+_ENGLISH = frozenset({"the", "of", "and", "to", "in", "is", "that", "it", "for", "as", "with", "was", "on",
+                      "are", "be", "by", "this", "which", "or", "from", "an", "at", "not", "have", "has",
+                      "can", "but", "they", "their", "its", "what", "how", "why", "who"})
 _SCRIPTS = {"en": "LATIN", "fr": "LATIN", "de": "LATIN", "es": "LATIN", "it": "LATIN", "pt": "LATIN",
             "ru": "CYRILLIC", "uk": "CYRILLIC", "el": "GREEK", "ar": "ARABIC", "he": "HEBREW",
             "hi": "DEVANAGARI", "zh": "CJK", "ja": "CJK", "ko": "HANGUL"}

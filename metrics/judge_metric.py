@@ -76,8 +76,9 @@ class JudgeMetric(dspy.Module):
         ballots = []
         for name, predictor in self.judges.items():
             try:
-                with self.juror_lms.use(name):
-                    out = predictor(**inputs, _trace=False)
+                # A judge's calls are not part of the judged program's trace (DSPy bootstraps demos from it).
+                with self.juror_lms.use(name), dspy.context(trace=None):
+                    out = predictor(**inputs)
                 score = min(1.0, max(0.0, float(self.to_score(out, example, pred))))
                 ballots.append(Ballot(name, score, str(getattr(out, self.rationale_field, "") or "")))
             except Exception as exc:  # noqa: BLE001 - one juror's failure is a recorded, counted ballot

@@ -79,9 +79,9 @@ class PairwiseComparison(dspy.Module):
         rubric = self.rubric if rubric is None else rubric
         votes = []
         for name, predictor in self.judges.items():
-            with self.juror_lms.use(name):
-                a = predictor(rubric=rubric, request=request, response_a=first, response_b=second, _trace=False)
-                b = predictor(rubric=rubric, request=request, response_a=second, response_b=first, _trace=False)
+            with self.juror_lms.use(name), dspy.context(trace=None):
+                a = predictor(rubric=rubric, request=request, response_a=first, response_b=second)
+                b = predictor(rubric=rubric, request=request, response_a=second, response_b=first)
             vote, consistent = _combine(a.preferred, b.preferred)
             if not consistent:
                 self.position_bias += 1

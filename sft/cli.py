@@ -15,7 +15,9 @@ from sft.config import load_dpo_config, load_sft_config
 from sft.overrides import apply_overrides
 from sft.resources import resolve, shipped_names
 
-app = typer.Typer(help="Fine-tune a student on generated data: SFT, DPO, model conversion.", no_args_is_help=True)
+app = typer.Typer(
+    help="Fine-tune a student on generated data: SFT, DPO, model conversion.", no_args_is_help=True
+)
 
 ConfigOpt = Annotated[
     str | None, typer.Option("--config", help="Run config: a YAML path or a shipped name (see `configs`).")
@@ -34,7 +36,9 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log at INFO l
 
 
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 def _fail(exc: Exception) -> None:
@@ -42,7 +46,9 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=2) from exc
 
 
-def _worker_args(config: str | None, data: list[str] | None, model: str | None, output_dir: Path | None) -> list[str]:
+def _worker_args(
+    config: str | None, data: list[str] | None, model: str | None, output_dir: Path | None
+) -> list[str]:
     """The arguments each launched process gets (paths made absolute: workers may start elsewhere)."""
     args = ["--config", str(resolve("configs", config or "sft_default").resolve())]
     for spec in data or []:
@@ -133,7 +139,9 @@ def dpo_command(
 @app.command("convert-gguf")
 def convert_gguf_command(
     out: Annotated[Path | None, typer.Option("--out", help="Target dir (default: the cache).")] = None,
-    gguf: Annotated[Path | None, typer.Option("--gguf", help="A .gguf file (default: embedded SmolLM2).")] = None,
+    gguf: Annotated[
+        Path | None, typer.Option("--gguf", help="A .gguf file (default: embedded SmolLM2).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Convert again even if cached.")] = False,
     verbose: VerboseOpt = False,
 ) -> None:

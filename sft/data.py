@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sft.config import DataSource, ScoreFilter, SFTDataConfig
+from sft.config import ScoreFilter, SFTDataConfig
+from sft.deps import require
 from sft.messages import check_conversation, clean_messages
-from sft.mixture import SourceStats, mix
+from sft.mixture import mix
 from sft.sources import ResolvedSource, from_generator, iter_jsonl, load_saved_dataset, resolve_source
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,9 @@ def passes(score: float | None, flt: ScoreFilter | None) -> bool:
     return score >= flt.min_score
 
 
-def record_rows(files: list[str], score_filter: dict | None, signature: Any = None) -> Iterator[dict[str, Any]]:
+def record_rows(
+    files: list[str], score_filter: dict | None, signature: Any = None
+) -> Iterator[dict[str, Any]]:
     """Validated ``{"messages", "score"}`` rows of JSONL shards (a generator for ``Dataset.from_generator``).
 
     ``signature`` is unused here: it only makes the datasets cache key change when a shard changes.
@@ -61,8 +64,6 @@ def record_rows(files: list[str], score_filter: dict | None, signature: Any = No
 
 
 def _features():
-    from sft.deps import require
-
     datasets = require("datasets")
     message = {"role": datasets.Value("string"), "content": datasets.Value("string")}
     return datasets.Features({"messages": datasets.List(message), SCORE: datasets.Value("float64")})
@@ -110,6 +111,3 @@ def to_prompt_completion(ds):
         return {"prompt": messages[:-1], "completion": messages[-1:]}
 
     return ds.map(split, input_columns=["messages"], remove_columns=["messages"])
-
-
-__all__ = ["DataSource", "SourceStats", "load_sft_dataset", "to_prompt_completion"]

@@ -38,7 +38,11 @@ def dry_run(cfg: SFTRunConfig, train_args: list[str]) -> list[str]:
         for s in stats:
             lines.append(f"source={s.path} read={s.read} kept={s.kept} used={s.used} weight={s.weight:g}")
         m = measure_dataset(
-            dataset, cfg.training.max_length, cfg.training.packing_strategy, tokenizer, assumptions.chars_per_token
+            dataset,
+            cfg.training.max_length,
+            cfg.training.packing_strategy,
+            tokenizer,
+            assumptions.chars_per_token,
         )
         assumptions = assumptions.model_copy(
             update={

@@ -58,9 +58,12 @@ def is_converted(out: Path, sha256: str) -> bool:
     return json.loads(marker.read_text(encoding="utf-8")).get("gguf_sha256") == sha256
 
 
-def convert_gguf(gguf: Path | None = None, out: Path | None = None, *, force: bool = False) -> Path:
+def convert_gguf(
+    gguf: Path | None = None, out: Path | None = None, *, force: bool = False, cache_dir: Path | None = None
+) -> Path:
     """Dequantise ``gguf`` (default: the embedded SmolLM2) into a float32 HF model directory; return it.
 
+    ``out`` defaults to ``<cache_dir>/models/<gguf stem>-<sha256[:12]>`` (``cache_dir``: :func:`cache_root`).
     Cached: a directory whose marker names the same GGUF hash is returned as is unless ``force``.
     The directory is written beside its final place and renamed at the end, so an interrupted run never
     leaves a half-written model that looks finished.
@@ -69,7 +72,9 @@ def convert_gguf(gguf: Path | None = None, out: Path | None = None, *, force: bo
     if not gguf.is_file():
         raise FileNotFoundError(f"{gguf}: GGUF file not found")
     sha = file_sha256(gguf)
-    out = Path(out) if out is not None else cache_root() / "models" / f"{gguf.stem}-{sha[:12]}"
+    if out is None:
+        out = Path(cache_dir or cache_root()) / "models" / f"{gguf.stem}-{sha[:12]}"
+    out = Path(out)
     if not force and is_converted(out, sha):
         logger.info("using cached conversion %s", out)
         return out
@@ -95,7 +100,9 @@ def convert_gguf(gguf: Path | None = None, out: Path | None = None, *, force: bo
     if getattr(reloaded, "is_quantized", False) or getattr(reloaded.config, "quantization_config", None):
         raise RuntimeError(f"{tmp}: the converted model still loads as quantized")
     (tmp / MARKER).write_text(
-        json.dumps({"gguf": str(gguf), "gguf_sha256": sha, "transformers": transformers.__version__}, indent=2),
+        json.dumps(
+            {"gguf": str(gguf), "gguf_sha256": sha, "transformers": transformers.__version__}, indent=2
+        ),
         encoding="utf-8",
     )
     if out.exists():

@@ -34,12 +34,19 @@ def count_params(model_dir: Path) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def conversation_lengths(conversations: list[list[dict[str, str]]], tokenizer, chars_per_token: float) -> list[int]:
+def conversation_lengths(
+    conversations: list[list[dict[str, str]]], tokenizer, chars_per_token: float
+) -> list[int]:
     """Token counts of conversations: rendered and tokenized when a tokenizer is given, else chars / ratio."""
     if tokenizer is not None:
-        return [len(tokenizer.apply_chat_template(c, tokenize=True, return_dict=True)["input_ids"]) for c in conversations]
+        return [
+            len(tokenizer.apply_chat_template(c, tokenize=True, return_dict=True)["input_ids"])
+            for c in conversations
+        ]
     # No tokenizer: approximate with the text plus a few tokens of role markup per turn.
-    return [max(1, round(sum(len(m["content"]) for m in c) / chars_per_token) + 4 * len(c)) for c in conversations]
+    return [
+        max(1, round(sum(len(m["content"]) for m in c) / chars_per_token) + 4 * len(c)) for c in conversations
+    ]
 
 
 def measure_dataset(
@@ -52,5 +59,7 @@ def measure_dataset(
     lengths = conversation_lengths(conversations, tokenizer, chars_per_token)
     packed = pack_lengths(lengths, max_length, strategy)
     source = "tokenizer" if tokenizer is not None else f"chars/{chars_per_token:g}"
-    logger.info("measured %d of %d rows: mean %.1f tokens (%s)", len(idx), n, sum(lengths) / len(lengths), source)
+    logger.info(
+        "measured %d of %d rows: mean %.1f tokens (%s)", len(idx), n, sum(lengths) / len(lengths), source
+    )
     return DataMeasure(n, sum(lengths) / len(lengths), packed.efficiency, len(idx), source)

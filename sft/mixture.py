@@ -40,7 +40,9 @@ def mix(parts: list[tuple[DataSource, int, object]], seed: int):
     for src, read, ds in parts:
         idx = weighted_indices(len(ds), src.weight, rng)
         stats.append(SourceStats(Path(src.path), src.weight, read, len(ds), len(idx)))
-        logger.info("source %s: %d read, %d kept, %d used (weight %g)", src.path, read, len(ds), len(idx), src.weight)
+        logger.info(
+            "source %s: %d read, %d kept, %d used (weight %g)", src.path, read, len(ds), len(idx), src.weight
+        )
         if idx:
             chosen.append(ds.select(idx))
     if not chosen:

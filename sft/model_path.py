@@ -13,7 +13,9 @@ def resolve_model_path(model: str | None) -> Path:
     Nothing is downloaded: a hub id is refused with a hint.
     """
     if model is None:
-        raise ValueError("no model: give --model DIR (or model.path in the config; 'embedded' for SmolLM2-135M)")
+        raise ValueError(
+            "no model: give --model DIR (or model.path in the config; 'embedded' for SmolLM2-135M)"
+        )
     if model == EMBEDDED:
         from sft.gguf import convert_gguf
 

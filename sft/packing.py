@@ -27,7 +27,9 @@ class PackingResult:
         return 1 - self.tokens_kept / self.tokens_in if self.tokens_in else 0.0
 
 
-def pack_lengths(lengths: list[int], max_length: int, strategy: str = "bfd", batch_size: int = 1000) -> PackingResult:
+def pack_lengths(
+    lengths: list[int], max_length: int, strategy: str = "bfd", batch_size: int = 1000
+) -> PackingResult:
     """Pack dummy sequences of ``lengths`` with ``trl.data_utils.pack_dataset``.
 
     ``batch_size`` is the ``datasets.map`` batch TRL packs within (1000, the default the trainer uses):
@@ -38,7 +40,9 @@ def pack_lengths(lengths: list[int], max_length: int, strategy: str = "bfd", bat
     np = require("numpy")
     pa = require("pyarrow")
     offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
-    ids = pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(np.ones(int(offsets[-1]), dtype=np.int32)))
+    ids = pa.LargeListArray.from_arrays(
+        pa.array(offsets), pa.array(np.ones(int(offsets[-1]), dtype=np.int32))
+    )
     ds = datasets.Dataset(pa.table({"input_ids": ids}))
     packed = data_utils.pack_dataset(ds, max_length, strategy, {"batch_size": batch_size})
     row_lengths = [sum(s) for s in packed["seq_lengths"]]

@@ -7,7 +7,9 @@ from pathlib import Path
 from sft.deps import require
 
 
-def make_tiny_model(tokenizer_dir: Path, out: Path, *, hidden: int = 64, layers: int = 2, seed: int = 0) -> Path:
+def make_tiny_model(
+    tokenizer_dir: Path, out: Path, *, hidden: int = 64, layers: int = 2, seed: int = 0
+) -> Path:
     """Save a ``hidden``-wide, ``layers``-deep Llama with ``tokenizer_dir``'s tokenizer under ``out``."""
     torch = require("torch")
     transformers = require("transformers")

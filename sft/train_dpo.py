@@ -20,7 +20,9 @@ def dpo_trainer_config(cfg: DPORunConfig):
     trl = require("trl")
     t = cfg.training
     return trl.DPOConfig(
-        **common_trainer_kwargs(t, cfg.model, cfg.cluster, cfg.output_dir), beta=t.beta, loss_type=[t.loss_type]
+        **common_trainer_kwargs(t, cfg.model, cfg.cluster, cfg.output_dir),
+        beta=t.beta,
+        loss_type=[t.loss_type],
     )
 
 
@@ -33,16 +35,20 @@ def build_dpo_trainer(cfg: DPORunConfig, dataset=None):
     trl = require("trl")
     transformers = require("transformers")
     model_dir = resolve_model_path(cfg.model.path)
+    args = dpo_trainer_config(cfg)  # before the model: ZeRO-3 needs it at load time
     stats = []
     if dataset is None:
-        dataset, stats = load_preference_dataset(cfg.data)
+        with args.main_process_first(desc="loading preference pairs"):
+            dataset, stats = load_preference_dataset(cfg.data)
     tokenizer = transformers.AutoTokenizer.from_pretrained(str(model_dir))
     if cfg.model.chat_template not in ("auto", "model") or not tokenizer.chat_template:
         from sft.masking.template import load_template
 
-        tokenizer.chat_template = load_template("chatml" if cfg.model.chat_template == "auto" else cfg.model.chat_template)
+        tokenizer.chat_template = load_template(
+            "chatml" if cfg.model.chat_template == "auto" else cfg.model.chat_template
+        )
     trainer = trl.DPOTrainer(
-        model=str(model_dir), args=dpo_trainer_config(cfg), train_dataset=dataset, processing_class=tokenizer
+        model=str(model_dir), args=args, train_dataset=dataset, processing_class=tokenizer
     )
     return trainer, stats
 
@@ -51,8 +57,7 @@ def train_dpo(cfg: DPORunConfig) -> TrainResult:
     """Run DPO and save the model, tokenizer and a run summary (``agentinstruct_train.json``)."""
     trainer, stats = build_dpo_trainer(cfg)
     output = trainer.train()
-    trainer.save_model(str(cfg.output_dir))
-    trainer.processing_class.save_pretrained(str(cfg.output_dir))
+    trainer.save_model(str(cfg.output_dir))  # also saves the tokenizer with its chat template
     result = TrainResult(
         Path(cfg.output_dir),
         trainer.state.global_step,
@@ -60,5 +65,6 @@ def train_dpo(cfg: DPORunConfig) -> TrainResult:
         stats,
         dict(output.metrics),
     )
-    write_summary(cfg.output_dir, cfg.model_dump(mode="json"), result)
+    if trainer.is_world_process_zero():
+        write_summary(cfg.output_dir, cfg.model_dump(mode="json"), result)
     return result

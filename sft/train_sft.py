@@ -72,14 +72,18 @@ def build_sft_trainer(cfg: SFTRunConfig, dataset=None):
     """
     trl = require("trl")
     model_dir = resolve_model_path(cfg.model.path)
+    # The trainer config comes first: with DeepSpeed ZeRO-3 it must exist before the model is loaded.
+    args = sft_trainer_config(cfg)
     stats: list[SourceStats] = []
     if dataset is None:
-        dataset, stats = load_sft_dataset(cfg.data)
+        # On a cluster, rank 0 builds the datasets cache and the other ranks then read it.
+        with args.main_process_first(desc="loading SFT records"):
+            dataset, stats = load_sft_dataset(cfg.data)
     if cfg.training.loss == "completion_only":
         dataset = to_prompt_completion(dataset)
     tokenizer = load_tokenizer(model_dir, cfg.model.chat_template, cfg.training.loss)
     trainer = trl.SFTTrainer(
-        model=str(model_dir), args=sft_trainer_config(cfg), train_dataset=dataset, processing_class=tokenizer
+        model=str(model_dir), args=args, train_dataset=dataset, processing_class=tokenizer
     )
     return trainer, stats
 
@@ -88,12 +92,16 @@ def train_sft(cfg: SFTRunConfig) -> TrainResult:
     """Run SFT and save the model, tokenizer (with its training template) and a run summary."""
     trainer, stats = build_sft_trainer(cfg)
     output = trainer.train()
-    trainer.save_model(str(cfg.output_dir))
-    trainer.processing_class.save_pretrained(str(cfg.output_dir))
+    trainer.save_model(str(cfg.output_dir))  # also saves the tokenizer with its chat template
     result = TrainResult(
-        Path(cfg.output_dir), trainer.state.global_step, list(trainer.state.log_history), stats, dict(output.metrics)
+        Path(cfg.output_dir),
+        trainer.state.global_step,
+        list(trainer.state.log_history),
+        stats,
+        dict(output.metrics),
     )
-    write_summary(cfg.output_dir, cfg.model_dump(mode="json"), result)
+    if trainer.is_world_process_zero():
+        write_summary(cfg.output_dir, cfg.model_dump(mode="json"), result)
     return result
 
 

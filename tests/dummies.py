@@ -14,7 +14,42 @@ ALL_FIELDS = {
     "response": "The answer is (D), because it links high uric acid to heart disease.",
     "rationale": "Grounded and correct.",
     "score": 8,
+    # special programs and format following
+    "apis": [{"name": "get_pollen_count", "description": "Daily pollen count for a city.",
+              "parameters": [{"name": "city", "type": "string", "description": "City name.", "required": True},
+                             {"name": "days", "type": "integer", "description": "1 to 10.", "required": False}]}],
+    "message": "I cannot call the API yet: it needs the city.",
+    "action": {"action_type": "STOP", "name": "FAILED", "arguments": {},
+               "value": "The required parameter city was not provided."},
+    "result": {"status": "ok", "forecast": [{"day": 1, "high_c": 21}]},
+    "code": "def add(a, b):\n    return a + b",
+    "tests": "assert add(2, 3) == 5\nassert add(-1, 1) == 0",
+    "user_turn": "Thanks! Could you also explain why that happens?",
+    "guidelines": [{"kind": "max_words", "number": 60}],
 }
+
+
+# Judges (metrics/, signatures/appendix_b.py, signatures/pairwise.py) and DSPy's optimizers (MIPROv2's
+# instruction proposer); extra keys are ignored by signatures that do not have them.
+ALL_FIELDS.update({
+    "parsed_answer": ["D"],
+    "error_analysis": "The student's final answer matches the correct answer.",
+    "verdict": "Correct",
+    "analysis": "Section 1 is supported by the article.",
+    "hallucination_detected": False,
+    "hallucinated_spans": [],
+    "explanation": "Follows the instruction and stays grounded.",
+    "rating": 7,
+    "preferred": "A",
+    "harder": True,
+    "follows_format": True,
+    "observations": "Each example is a seed text with a transformation and an instruction type.",
+    "summary": "Seed documents to turn into reading comprehension items.",
+    "program_description": "Turns a seed text into instructions and answers.",
+    "module_description": "Writes instructions about a passage.",
+    "proposed_instruction": "Write clear, self-contained questions grounded in the passage.",
+    "new_instruction": "Write clear, self-contained questions grounded in the passage.",
+})
 
 
 def make_dummy(n: int = 500, **overrides) -> DummyLM:

@@ -28,6 +28,7 @@ def print_summary(summary: RunSummary) -> None:
     console.print(f"units done: {summary.units_done}  failed: {summary.units_failed}  "
                   f"skipped (already committed): {summary.units_skipped}  incomplete: {summary.units_incomplete}")
     console.print(_counts("failures by reason", summary.failures_by_reason))
+    console.print(_counts("records dropped by quality gates", summary.quality_drops))
     console.print(_counts("failures by stage", summary.failures_by_stage))
     for title, usage_map in (("model", summary.usage_by_model), ("role", summary.usage_by_role),
                              ("skill", summary.usage_by_skill)):

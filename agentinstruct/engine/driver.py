@@ -25,6 +25,7 @@ from agentinstruct.engine.outcome import FatalRunError, StepFailure, UnitOutcome
 from agentinstruct.engine.plan import NoCompatibleAgent, choose_skills, plan_unit, unit_rng
 from agentinstruct.engine.rundir import RunDir
 from agentinstruct.engine.summary import RunSummary
+from agentinstruct.quality.gate import QualityGate
 from agentinstruct.records import Lineage, Message, Record, record_id
 from agentinstruct.seeds import SeedDoc, SeedReject, iter_seeds
 
@@ -61,6 +62,7 @@ class Driver:
         program_hashes: Mapping[str, str],
         concurrency: int = 1,
         progress: ProgressHook | None = None,
+        gate: QualityGate | None = None,
     ):
         self.config = config
         self.programs = dict(programs)
@@ -69,6 +71,7 @@ class Driver:
         self.concurrency = max(1, concurrency)
         self.progress = progress or (lambda event, n: None)
         self.stop = _StopFlag()
+        self.gate = gate
 
     # -- units ------------------------------------------------------------------------------------
     def _units(self, seeds_path: Path, run: RunDir, summary: RunSummary,
@@ -129,6 +132,13 @@ class Driver:
                 ),
                 metadata={**example.metadata, "unit_id": unit_id},
             )
+            dropped = self.gate.check(record) if self.gate is not None else None
+            if dropped is not None:
+                reason, detail = dropped
+                run.dropped.write(json.dumps({"id": record.id, "unit_id": unit_id, "skill": skill,
+                                              "reason": reason, "detail": detail}))
+                summary.quality_drops[reason] = summary.quality_drops.get(reason, 0) + 1
+                continue
             run.records.write(record.to_json())
             written += 1
         for failure in outcome.failures:
@@ -141,13 +151,15 @@ class Driver:
             self.progress("failure", 1)
         run.records.sync()
         run.failures.sync()
-        status = DONE if written else FAILED
-        reason = None if written else (outcome.failures[0].reason if outcome.failures else "validation")
-        detail = None if written else (outcome.failures[0].excerpt if outcome.failures else "no example")
+        run.dropped.sync()
+        kept_or_dropped = written or len(outcome.examples)
+        status = DONE if kept_or_dropped else FAILED
+        reason = None if kept_or_dropped else (outcome.failures[0].reason if outcome.failures else "validation")
+        detail = None if kept_or_dropped else (outcome.failures[0].excerpt if outcome.failures else "no example")
         run.ledger.finish(unit_id, status, written, reason, detail)
         summary.records_written += written
         summary.records_by_skill[skill] = summary.records_by_skill.get(skill, 0) + written
-        if written:
+        if kept_or_dropped:
             summary.units_done += 1
         else:
             summary.units_failed += 1

@@ -7,6 +7,7 @@ Layout::
     RUN/data/*.jsonl       records, one JSON line each (append-only shards)
     RUN/rejects.jsonl      seeds that were rejected, with path and reason
     RUN/failures.jsonl     failed steps, with reason code and excerpt
+    RUN/dropped.jsonl      records removed by the quality gates (near-duplicate, contaminated)
     RUN/ledger.sqlite      work units and their status
     RUN/summary.json       the closing summary of the last invocation
 """
@@ -111,7 +112,8 @@ class RunDir:
         _private_dir(self.root)
         _private_dir(self.data_dir)
         self.torn_bytes = {}
-        for path in [*sorted(self.data_dir.glob("*.jsonl")), self.rejects_path, self.failures_path]:
+        for path in [*sorted(self.data_dir.glob("*.jsonl")), self.rejects_path, self.failures_path,
+                     self.dropped_path]:
             cut = repair_jsonl(path)
             if cut:
                 self.torn_bytes[str(path.relative_to(self.root))] = cut
@@ -123,6 +125,7 @@ class RunDir:
         self.records = JsonlWriter(self.data_dir / "shard-00000.jsonl")
         self.rejects = JsonlWriter(self.rejects_path)
         self.failures = JsonlWriter(self.failures_path)
+        self.dropped = JsonlWriter(self.dropped_path)
 
     @property
     def data_dir(self) -> Path:
@@ -139,11 +142,16 @@ class RunDir:
         """The failed-steps file."""
         return self.root / "failures.jsonl"
 
+    @property
+    def dropped_path(self) -> Path:
+        """Records removed by the quality gates."""
+        return self.root / "dropped.jsonl"
+
     def _drop_orphans(self) -> int:
         """Remove shard lines and failure lines whose unit was never committed in the ledger."""
         committed = self.ledger.committed()
         dropped = 0
-        for path in [*sorted(self.data_dir.glob("*.jsonl")), self.failures_path]:
+        for path in [*sorted(self.data_dir.glob("*.jsonl")), self.failures_path, self.dropped_path]:
             if not path.exists():
                 continue
             kept, removed = [], 0
@@ -174,6 +182,6 @@ class RunDir:
 
     def close(self) -> None:
         """Close every writer and the ledger."""
-        for writer in (self.records, self.rejects, self.failures):
+        for writer in (self.records, self.rejects, self.failures, self.dropped):
             writer.close()
         self.ledger.close()

@@ -37,6 +37,8 @@ class RunSummary(BaseModel):
     failures_by_reason: dict[str, int] = Field(default_factory=dict)
     failures_by_stage: dict[str, int] = Field(default_factory=dict)
     records_by_skill: dict[str, int] = Field(default_factory=dict)
+    quality_drops: dict[str, int] = Field(default_factory=dict)
+    """Records removed by the quality gates, by reason (duplicate, contaminated); see dropped.jsonl."""
     usage_by_model: dict[str, UsageTotals] = Field(default_factory=dict)
     usage_by_role: dict[str, UsageTotals] = Field(default_factory=dict)
     usage_by_skill: dict[str, UsageTotals] = Field(default_factory=dict)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from agentinstruct.quality.eval_sets import eval_files, iter_eval_texts
@@ -41,8 +41,9 @@ class Decontaminator:
         return len(self._grams)
 
     @staticmethod
-    def _key(tokens: Sequence[str]) -> int:
-        return hash(" ".join(tokens))
+    def _keys(tokens: list[str], length: int) -> Iterator[int]:
+        """Hashes of the token ``length``-grams (exact lookups only, so Python's hash is safe here)."""
+        return map(hash, zip(*(tokens[k:] for k in range(length))))
 
     def add(self, source: str, text: str) -> None:
         """Index the n-grams of one evaluation text under ``source``."""
@@ -52,8 +53,8 @@ class Decontaminator:
             return
         length = min(self.n, len(tokens))
         self._lengths.add(length)
-        for i in range(len(tokens) - length + 1):
-            self._grams.setdefault(self._key(tokens[i:i + length]), source)
+        for key in self._keys(tokens, length):
+            self._grams.setdefault(key, source)
         self.sources[source] += 1
 
     def contaminated(self, text: str) -> str | None:
@@ -64,8 +65,7 @@ class Decontaminator:
         hits: Counter[str] = Counter()
         seen: set[int] = set()
         for length in sorted(self._lengths, reverse=True):
-            for i in range(len(tokens) - length + 1):
-                key = self._key(tokens[i:i + length])
+            for key in self._keys(tokens, length):
                 source = self._grams.get(key)
                 if source is not None and key not in seen:
                     seen.add(key)
@@ -77,14 +77,15 @@ class Decontaminator:
     @classmethod
     def from_paths(cls, paths: list[Path], text_fields: Sequence[str] = DEFAULT_TEXT_FIELDS,
                    **kw) -> Decontaminator:
-        """A decontaminator over jsonl/json/txt files or directories of them; ``kw`` goes to the constructor."""
+        """A decontaminator over jsonl/json/txt files or directories of them; ``kw`` goes to ``__init__``."""
         deco = cls(**kw)
         for source, path in eval_files(paths):
             before = deco.sources[source]
             for text in iter_eval_texts(path, text_fields):
                 deco.add(source, text)
             if deco.sources[source] == before:
-                log.warning("%s: no evaluation texts found (fields looked at: %s)", path, ", ".join(text_fields))
+                log.warning("%s: no evaluation texts found (fields looked at: %s)", path,
+                            ", ".join(text_fields))
         log.info("decontaminator: %d n-grams from %d source(s), %d short texts skipped",
                  len(deco), len(deco.sources), deco.skipped_short)
         return deco

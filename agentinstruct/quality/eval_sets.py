@@ -36,7 +36,8 @@ def eval_files(paths: Sequence[Path]) -> list[tuple[str, Path]]:
                 found.append((f.relative_to(path).with_suffix("").as_posix(), f))
         elif path.is_file():
             if path.suffix not in EVAL_SUFFIXES:
-                raise EvalSetError(f"{path}: unsupported evaluation file type (use {', '.join(EVAL_SUFFIXES)})")
+                raise EvalSetError(f"{path}: unsupported evaluation file type "
+                                   f"(use {', '.join(EVAL_SUFFIXES)})")
             found.append((path.stem, path))
         else:
             raise EvalSetError(f"{path}: evaluation set not found")

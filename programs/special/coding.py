@@ -21,6 +21,8 @@ from programs.special.flow import Finished, Rejected, run_paths
 from programs.special.sandbox import SandboxLimits, SandboxResult, run_python
 from signatures import FixCode, SolveCodingTask, specialize
 
+_DONE = "__agentinstruct_all_tests_ran__"
+
 
 def _unfence(text: str) -> str:
     """Code without a surrounding markdown fence, if the model added one."""
@@ -28,8 +30,7 @@ def _unfence(text: str) -> str:
     if body.startswith("```"):
         body = body.split("\n", 1)[1] if "\n" in body else ""
         body = body.rstrip()
-        if body.endswith("```"):
-            body = body[:-3]
+        body = body.removesuffix("```")
     return body.strip("\n")
 
 
@@ -64,8 +65,12 @@ class CodingProgram(SkillProgram):
         self.limits = SandboxLimits(timeout_s=spec.options.timeout_s, memory_mb=spec.options.memory_mb)
 
     def run_tests(self, code: str, tests: str) -> SandboxResult:
-        """Run the code followed by its tests in the sandbox."""
-        return run_python(f"{code}\n\n\n{tests}\n", self.limits)
+        """Run the code followed by its tests in the sandbox; it passes only if it gets past the last test
+        (an early ``sys.exit(0)`` is a failure)."""
+        result = run_python(f"{code}\n\n\n{tests}\n\nprint({_DONE!r})\n", self.limits)
+        if result.ok and _DONE not in result.stdout:
+            return SandboxResult(1, result.stdout, "the run ended before all tests ran (an early exit?)")
+        return result
 
     def verified(self, item: PassageItem) -> Finished:
         """The item's answer: verified code and tests (repaired if needed), or the generic response."""

@@ -82,8 +82,13 @@ class SandboxResult:
         if self.returncode is not None and self.returncode < 0:
             name = signal.Signals(-self.returncode).name if -self.returncode in signal.valid_signals() else ""
             return f"killed by signal {-self.returncode} {name} (a resource limit?)".strip()
-        tail = self.stderr.strip().splitlines()[-12:]
-        return "\n".join(tail) or f"exit status {self.returncode}"
+        lines = self.stderr.strip().splitlines()
+        if not lines:
+            return f"exit status {self.returncode}"
+        # The error first, then the traceback from the generated code on (the bootstrap's frames are noise).
+        start = next((i for i, line in enumerate(lines) if 'File "main.py"' in line), 0)
+        frames = [line for line in lines[start:-1] if "_bootstrap.py" not in line and "<frozen runpy>" not in line]
+        return "\n".join([lines[-1], *frames[-10:]])
 
 
 def _env(home: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from programs.special.api_schema import call_problems
 from signatures.types import ApiSpec, ToolAction
 
 STOP_KINDS = ("FINAL_ANSWER", "FAILED")
-_BLOCK = re.compile(r"ACTION_TYPE\s*:\s*(\w+)\s*\n\s*ACTION\s*:\s*(.+?)\s*(?:```|$)", re.S)
+_BLOCK = re.compile(r"ACTION_TYPE\s*:\s*(\w+)\s*\n\s*ACTION\s*:\s*(.+?)\s*(?:```|$)", re.DOTALL)
 
 
 class TraceError(ValueError):

@@ -18,7 +18,9 @@ class Document:
 def split_packed(input_ids: list[int], labels: list[int], seq_lengths: list[int]) -> list[Document]:
     """Cut one packed row back into its documents using TRL's ``seq_lengths`` column."""
     if sum(seq_lengths) != len(input_ids) or len(labels) != len(input_ids):
-        raise ValueError(f"row of {len(input_ids)} tokens does not match seq_lengths summing to {sum(seq_lengths)}")
+        raise ValueError(
+            f"row of {len(input_ids)} tokens does not match seq_lengths summing to {sum(seq_lengths)}"
+        )
     docs, start = [], 0
     for n in seq_lengths:
         ids, lab = input_ids[start : start + n], labels[start : start + n]
@@ -55,10 +57,14 @@ def check_template_mask(tokenizer, template: str, conversations: list[list[dict[
         spans = labelled_spans(doc, tokenizer)
         answers = [m["content"] for m in conv if m["role"] == "assistant"]
         if len(spans) != len(answers):
-            raise ValueError(f"template labels {len(spans)} spans for {len(answers)} assistant turns: {spans!r}")
+            raise ValueError(
+                f"template labels {len(spans)} spans for {len(answers)} assistant turns: {spans!r}"
+            )
         for span, answer in zip(spans, answers, strict=True):
             if not span.startswith(answer):
                 raise ValueError(f"labelled span {span!r} is not the assistant turn {answer!r}")
         tails = {span[len(answer) :] for span, answer in zip(spans, answers, strict=True)}
         if len(tails) != 1 or not next(iter(tails)).strip():
-            raise ValueError(f"assistant turns must end with one trained end-of-turn token, got tails {tails!r}")
+            raise ValueError(
+                f"assistant turns must end with one trained end-of-turn token, got tails {tails!r}"
+            )

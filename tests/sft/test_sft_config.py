@@ -71,3 +71,19 @@ def test_overrides_parse_weighted_sources_and_revalidate() -> None:
         apply_overrides(load_sft_config(), data=["a@-1"])
     with pytest.raises(ValueError, match="SFT records only"):
         apply_overrides(load_dpo_config(), min_score=3)
+
+
+def test_importing_sft_pulls_in_neither_dspy_nor_the_training_stack() -> None:
+    import subprocess
+    import sys
+
+    modules = (
+        "sft, sft.cli, sft.dryrun, sft.train_sft, sft.train_dpo, sft.data, sft.gguf, sft.measure, sft.launch"
+    )
+    code = (
+        f"import sys, {modules}\n"
+        "heavy = ('dspy', 'torch', 'transformers', 'trl', 'deepspeed', 'datasets', 'accelerate')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("datasets")
+from sft.config import DataConfig, DataSource, ScoreFilter, SFTDataConfig
+from sft.data import load_sft_dataset, to_prompt_completion
+from sft.preference_data import load_preference_dataset
 
-from sft.config import DataConfig, DataSource, ScoreFilter, SFTDataConfig  # noqa: E402
-from sft.data import load_sft_dataset, to_prompt_completion  # noqa: E402
-from sft.preference_data import load_preference_dataset  # noqa: E402
+pytest.importorskip("datasets")
 
 
 def _tags(ds) -> list[str]:
@@ -46,7 +46,9 @@ def test_multi_turn_records_keep_every_turn(run_dir: Path) -> None:
 
 def test_score_filter_drops_low_judged_records(run_dir: Path) -> None:
     # judge scores cycle 0..9 over 24 records: 7, 8, 9 occur 2 + 2 + 2 times.
-    cfg = SFTDataConfig(sources=[DataSource(path=run_dir)], score_filter=ScoreFilter(min_score=7, keys=["judge"]))
+    cfg = SFTDataConfig(
+        sources=[DataSource(path=run_dir)], score_filter=ScoreFilter(min_score=7, keys=["judge"])
+    )
     ds, stats = load_sft_dataset(cfg)
     assert (stats[0].read, stats[0].kept, len(ds)) == (24, 6, 6)
     assert {int(t.split()[1]) % 10 for t in _tags(ds)} <= {7, 8, 9}
@@ -94,8 +96,14 @@ def test_prompt_completion_split_puts_the_last_assistant_turn_in_the_completion(
         ('{"id": "x"}', "no 'messages'"),
         ('{"messages": [{"role": "assistant", "content": "hi"}]}', "must alternate"),
         ('{"messages": [{"role": "user", "content": "hi"}]}', "must end with a assistant turn"),
-        ('{"messages": [{"role": "user", "content": "q"}, {"role": "robot", "content": "a"}]}', "role 'robot'"),
-        ('{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "  "}]}', "is empty"),
+        (
+            '{"messages": [{"role": "user", "content": "q"}, {"role": "robot", "content": "a"}]}',
+            "role 'robot'",
+        ),
+        (
+            '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "  "}]}',
+            "is empty",
+        ),
     ],
 )
 def test_bad_records_fail_naming_file_and_line(tmp_path: Path, kit, line: str, reason: str) -> None:
@@ -139,6 +147,8 @@ def test_preference_pairs_load_and_validate(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"bad_pairs\.jsonl:2: chosen and rejected are identical"):
         load_preference_dataset(DataConfig(sources=[DataSource(path=bad)]))
     wrong_role = tmp_path / "wrong_role.jsonl"
-    wrong_role.write_text(json.dumps(_pair(1, chosen=[{"role": "user", "content": "x"}])) + "\n", encoding="utf-8")
+    wrong_role.write_text(
+        json.dumps(_pair(1, chosen=[{"role": "user", "content": "x"}])) + "\n", encoding="utf-8"
+    )
     with pytest.raises(ValueError, match=r"wrong_role\.jsonl:1: chosen\[0\] must be an assistant message"):
         load_preference_dataset(DataConfig(sources=[DataSource(path=wrong_role)]))

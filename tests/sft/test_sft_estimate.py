@@ -38,7 +38,9 @@ def test_paper_config_dry_run_validates_and_lands_near_200_hours() -> None:
 
 
 def test_estimate_is_the_stated_formula() -> None:
-    training = SFTTrainingConfig(per_device_train_batch_size=4, gradient_accumulation_steps=2, max_length=1000)
+    training = SFTTrainingConfig(
+        per_device_train_batch_size=4, gradient_accumulation_steps=2, max_length=1000
+    )
     cluster = ClusterConfig(num_nodes=2, gpus_per_node=4)
     base = EstimateConfig(
         model_params=1e9, num_examples=80_000, mean_tokens_per_example=500, packing_efficiency=0.8, mfu=0.5
@@ -55,7 +57,9 @@ def test_estimate_is_the_stated_formula() -> None:
         pytest.approx(2 * est.gpu_hours)
     )
     capped = training.model_copy(update={"max_steps": est.optimizer_steps // 3})
-    assert estimate_run(capped, cluster, base, packing=True).gpu_hours == pytest.approx(est.gpu_hours / 3, rel=1e-3)
+    assert estimate_run(capped, cluster, base, packing=True).gpu_hours == pytest.approx(
+        est.gpu_hours / 3, rel=1e-3
+    )
 
 
 def test_estimate_names_missing_assumptions() -> None:
@@ -69,13 +73,17 @@ def test_inconsistent_accelerate_config_is_refused_naming_the_file(tmp_path: Pat
     acc = tmp_path / "acc.yaml"
     from sft.resources import resolve
 
-    acc.write_text(resolve("configs", shipped).read_text().replace("num_processes: 152", "num_processes: 128"))
+    acc.write_text(
+        resolve("configs", shipped).read_text().replace("num_processes: 152", "num_processes: 128")
+    )
     cfg = tmp_path / "run.yaml"
     text = resolve("configs", "orca3_19x8_a100").read_text().replace("accelerate_zero3_19x8.yaml", str(acc))
     cfg.write_text(text)
     result = runner.invoke(app, ["sft", "--config", str(cfg), "--dry-run"])
     assert result.exit_code == 2
-    assert "acc.yaml" in result.output and "num_processes is 128 but the cluster has 152 GPUs" in result.output
+    assert (
+        "acc.yaml" in result.output and "num_processes is 128 but the cluster has 152 GPUs" in result.output
+    )
 
 
 def test_deepspeed_checks_catch_stage_and_batch_mismatch() -> None:
@@ -93,7 +101,8 @@ def test_deepspeed_checks_catch_stage_and_batch_mismatch() -> None:
 
 def test_dry_run_measures_a_dataset_with_the_model_tokenizer(run_dir: Path, tiny_dir: Path) -> None:
     result = runner.invoke(
-        app, ["sft", "--config", "sft_cpu_smoke", "--data", str(run_dir), "--model", str(tiny_dir), "--dry-run"]
+        app,
+        ["sft", "--config", "sft_cpu_smoke", "--data", str(run_dir), "--model", str(tiny_dir), "--dry-run"],
     )
     assert result.exit_code == 0, result.output
     v = _values(result.output)
@@ -102,3 +111,19 @@ def test_dry_run_measures_a_dataset_with_the_model_tokenizer(run_dir: Path, tiny
     assert 0 < float(v["packing_efficiency"]) <= 1
     assert int(v["model_params"].split("e")[0].replace(".", "")) > 0
     assert v["launch"].startswith("accelerate launch --num_processes 1 -m sft.cli sft")
+
+
+def test_transformers_reads_the_shipped_zero3_config_and_fills_it_from_the_recipe() -> None:
+    pytest.importorskip("deepspeed")
+    from sft.train_sft import sft_trainer_config
+
+    cfg = load_sft_config("orca3_19x8_a100")
+    # bf16 needs a GPU to construct the arguments; the DeepSpeed plumbing is the same in fp32.
+    cfg = cfg.model_copy(update={"training": cfg.training.model_copy(update={"precision": "fp32"})})
+    args = sft_trainer_config(cfg)
+    ds = args.hf_deepspeed_config
+    assert ds.is_zero3()
+    ds.trainer_config_process(args)  # resolves every "auto" from the training arguments
+    assert ds.config["train_micro_batch_size_per_gpu"] == 10
+    assert ds.config["optimizer"]["params"]["lr"] == 8e-6
+    assert ds.config["optimizer"]["params"]["weight_decay"] == 0.1

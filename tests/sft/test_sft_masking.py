@@ -6,17 +6,17 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("trl")
-
-from sft.config import SFTRunConfig  # noqa: E402
-from sft.masking.labels import IGNORE, check_template_mask, labelled_spans, split_packed  # noqa: E402
-from sft.masking.template import (  # noqa: E402
+from sft.config import SFTRunConfig
+from sft.masking.labels import IGNORE, check_template_mask, labelled_spans, split_packed
+from sft.masking.template import (
     PROBES,
     has_generation_markers,
     load_template,
     renders_like,
     training_template,
 )
+
+pytest.importorskip("trl")  # the [sft] extra
 
 END = "<|im_end|>"
 
@@ -55,7 +55,13 @@ def _trainer(tiny_dir: Path, tmp_path: Path, dataset, **training):
     cfg = SFTRunConfig.model_validate(
         {
             "model": {"path": str(tiny_dir)},
-            "training": {"max_length": 256, "max_steps": 1, "precision": "fp32", "save_strategy": "no", **training},
+            "training": {
+                "max_length": 256,
+                "max_steps": 1,
+                "precision": "fp32",
+                "save_strategy": "no",
+                **training,
+            },
             "output_dir": str(tmp_path / "out"),
         }
     )
@@ -67,8 +73,10 @@ def test_packed_labels_cover_exactly_the_assistant_turns(tiny_dir: Path, tmp_pat
     from datasets import Dataset
 
     records = kit.make_records(24)
-    by_tag = {r["messages"][1 if r["messages"][0]["role"] == "system" else 0]["content"].split(":")[0]: r
-              for r in records}
+    by_tag = {
+        r["messages"][1 if r["messages"][0]["role"] == "system" else 0]["content"].split(":")[0]: r
+        for r in records
+    }
     trainer = _trainer(tiny_dir, tmp_path, Dataset.from_list([{"messages": r["messages"]} for r in records]))
     tok = trainer.processing_class
     rows = list(trainer.train_dataset)
@@ -96,7 +104,8 @@ def test_packed_labels_cover_exactly_the_assistant_turns(tiny_dir: Path, tmp_pat
     flat_ids = [x for row in rows[:2] for x in row["input_ids"]]
     assert batch["input_ids"][0].tolist() == flat_ids
     assert batch["labels"][0].tolist() == [
-        IGNORE if p == 0 else lab for p, lab in zip(batch["position_ids"][0].tolist(), flat_labels, strict=True)
+        IGNORE if p == 0 else lab
+        for p, lab in zip(batch["position_ids"][0].tolist(), flat_labels, strict=True)
     ]
     assert int((batch["labels"] != IGNORE).sum()) == sum(x != IGNORE for x in flat_labels)
 
@@ -106,7 +115,10 @@ def test_completion_only_mode_labels_only_the_last_turn(tiny_dir: Path, tmp_path
 
     records = [r for r in kit.make_records(6) if len(r["messages"]) >= 4]
     trainer = _trainer(
-        tiny_dir, tmp_path, Dataset.from_list([{"messages": r["messages"]} for r in records]), loss="completion_only"
+        tiny_dir,
+        tmp_path,
+        Dataset.from_list([{"messages": r["messages"]} for r in records]),
+        loss="completion_only",
     )
     tok = trainer.processing_class
     last_answers = {r["messages"][-1]["content"] for r in records}

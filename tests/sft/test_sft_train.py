@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-pytest.importorskip("trl")
+from sft.cli import app
+from sft.config import SFTRunConfig
+from sft.gguf import MARKER, convert_gguf
 
-from sft.cli import app  # noqa: E402
-from sft.config import SFTRunConfig  # noqa: E402
-from sft.gguf import MARKER, convert_gguf  # noqa: E402
+pytest.importorskip("trl")  # the [sft] extra
 
 runner = CliRunner()
 
@@ -27,10 +27,11 @@ def test_gguf_conversion_is_cached_and_no_longer_quantized(smollm2_dir: Path) ->
     config = json.loads((smollm2_dir / "config.json").read_text())
     assert "quantization_config" not in config
     start = time.perf_counter()
-    result = runner.invoke(app, ["convert-gguf"])
+    result = runner.invoke(app, ["convert-gguf", "--out", str(smollm2_dir)])
     assert result.exit_code == 0, result.output
-    assert Path(result.output.strip().splitlines()[-1]) == smollm2_dir == convert_gguf()
-    assert time.perf_counter() - start < 10  # a cache hit hashes the file, it does not convert again
+    assert Path(result.output.strip().splitlines()[-1]) == smollm2_dir
+    assert convert_gguf(cache_dir=smollm2_dir.parent.parent) == smollm2_dir  # the default name for this GGUF
+    assert time.perf_counter() - start < 10  # cache hits hash the file, they do not convert again
     model = transformers.AutoModelForCausalLM.from_pretrained(str(smollm2_dir))
     assert not getattr(model, "is_quantized", False)
     assert sum(p.numel() for p in model.parameters()) == pytest.approx(134.5e6, rel=0.01)
@@ -55,8 +56,8 @@ def test_sft_on_smollm2_loss_falls_and_the_model_reloads_and_generates(
                 "learning_rate": 2e-4,
                 "lr_scheduler_type": "constant",
                 "warmup_steps": 0,
-                "max_steps": 6,
-                "per_device_train_batch_size": 2,
+                "max_steps": 5,
+                "per_device_train_batch_size": 1,
                 "max_length": 192,
                 "precision": "fp32",
                 "logging_steps": 1,
@@ -66,7 +67,7 @@ def test_sft_on_smollm2_loss_falls_and_the_model_reloads_and_generates(
         }
     )
     result = train_sft(cfg)
-    assert result.global_step == 6 and len(result.losses) == 6
+    assert result.global_step == 5 and len(result.losses) == 5
     first, last = result.losses[0], sum(result.losses[-2:]) / 2
     assert last < 0.7 * first, result.losses
 
@@ -76,10 +77,15 @@ def test_sft_on_smollm2_loss_falls_and_the_model_reloads_and_generates(
     tok = transformers.AutoTokenizer.from_pretrained(str(out))
     model = transformers.AutoModelForCausalLM.from_pretrained(str(out)).eval()
     assert "generation" in tok.chat_template  # saved with its training template (renders like SmolLM2's)
-    prompt = [{"role": "user", "content": "Record 99: the zoo has 3 otters and 4 herons. How many animals in total?"}]
+    prompt = [
+        {
+            "role": "user",
+            "content": "Record 99: the zoo has 3 otters and 4 herons. How many animals in total?",
+        }
+    ]
     enc = tok.apply_chat_template(prompt, add_generation_prompt=True, return_tensors="pt", return_dict=True)
     with torch.no_grad():
-        ids = model.generate(**enc, max_new_tokens=40, do_sample=False)
+        ids = model.generate(**enc, max_new_tokens=48, do_sample=False)
     reply = tok.decode(ids[0, enc["input_ids"].shape[1] :])
     assert reply.strip() and reply.endswith("<|im_end|>"), reply  # answers and stops
     assert "otters" in reply and "herons" in reply, reply  # learned the records' answer style

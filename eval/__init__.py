@@ -1,0 +1,1 @@
+"""Evaluation: the benchmark harness, Orca-Bench and arena battles (the harness comes later)."""

@@ -1,0 +1,1 @@
+"""Benchmark adapters reading local evaluation files; ``data/`` holds the sets decontamination checks."""

@@ -1,0 +1,101 @@
+"""The compile's metered LMs: request cache, call counting, budgets, rollout ids, failures never cached."""
+
+import dspy
+import pytest
+from dummies import make_dummy
+
+from compile.budget import Budget, BudgetExceeded, Meter
+from compile.metered_lm import metered
+from compile.request_store import RequestStore
+from signatures import JudgeQuality
+
+
+class Failing:
+    """An engine whose first ``n`` calls fail."""
+
+    def __init__(self, n: int):
+        self.n, self.dummy = n, make_dummy()
+
+    def complete(self, request):
+        if self.n > 0:
+            self.n -= 1
+            raise RuntimeError("provider down")
+        return self.dummy(request)
+
+
+def ask(lm, request="q"):
+    with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+        return dspy.Predict(JudgeQuality)(rubric="r", request=request, response="a")
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = RequestStore(tmp_path / "requests.sqlite")
+    yield s
+    s.close()
+
+
+def test_a_repeated_request_is_served_from_the_store_even_after_a_restart(tmp_path, store):
+    inner, meter = make_dummy(), Meter()
+    lm = metered(inner, meter, store)
+    assert ask(lm).score == 8 and ask(lm).score == 8
+    assert len(inner.history) == 1 and meter.usage.calls == 1 and meter.usage.cache_hits == 1
+    store.close()
+    reopened, other = RequestStore(tmp_path / "requests.sqlite"), make_dummy()
+    assert ask(metered(other, Meter(), reopened)).rationale == "Grounded and correct."
+    assert other.history == []
+    reopened.close()
+
+
+def test_a_failed_call_is_counted_and_never_cached(store):
+    meter = Meter()
+    lm = metered(dspy.LM("dummy", engine=Failing(1), temperature=0.0, max_tokens=1000, cache=False), meter, store)
+    with pytest.raises(Exception, match="provider down"):
+        ask(lm)
+    assert len(store) == 0 and meter.usage.failed_calls == 1
+    assert ask(lm).score == 8  # asked again for real, not served a failure
+    assert meter.usage.calls == 1 and len(store) == 1
+
+
+def test_the_budget_stops_before_the_call_and_cache_hits_stay_free(store):
+    inner, meter = make_dummy(), Meter(Budget(max_calls=2))
+    lm = metered(inner, meter, store)
+    ask(lm, "a"), ask(lm, "b")
+    with pytest.raises(BudgetExceeded, match="call budget of 2"):
+        ask(lm, "c")
+    assert len(inner.history) == 2 and meter.exhausted
+    assert ask(lm, "a").score == 8  # a cache hit costs nothing
+
+
+def test_budget_exceeded_passes_through_dspy_error_handling(store):
+    lm = metered(make_dummy(), Meter(Budget(max_calls=0)), store)
+    program = dspy.Predict(JudgeQuality)
+    with dspy.context(lm=lm, adapter=dspy.JSONAdapter()), pytest.raises(BudgetExceeded):
+        dspy.Evaluate(devset=[dspy.Example(rubric="r", request="q", response="a").with_inputs(
+            "rubric", "request", "response")], metric=lambda e, p, t=None: 1.0, num_threads=1)(program)
+
+
+def test_held_back_calls_are_kept_for_later(store):
+    meter = Meter(Budget(max_calls=3))
+    lm = metered(make_dummy(), meter, store)
+    with meter.hold_back(calls=2):
+        ask(lm, "a")
+        with pytest.raises(BudgetExceeded, match="2 held back"):
+            ask(lm, "b")
+    ask(lm, "b"), ask(lm, "c")
+    assert meter.usage.calls == 3
+
+
+def test_copies_with_a_rollout_id_get_fresh_answers(store):
+    inner = make_dummy()
+    lm = metered(inner, Meter(), store)
+    ask(lm), ask(lm.copy(rollout_id=1, temperature=1.0)), ask(lm.copy(rollout_id=2, temperature=1.0))
+    ask(lm.copy(rollout_id=2, temperature=1.0))
+    assert len(inner.history) == 3
+
+
+def test_capabilities_and_settings_are_the_inner_models(store):
+    inner = make_dummy()
+    lm = metered(inner, Meter(), store)
+    assert lm.model == "dummy" and lm.kwargs["temperature"] == 0.0 and lm.kwargs["max_tokens"] == 1000
+    assert lm.supports_response_schema is inner.supports_response_schema is False
