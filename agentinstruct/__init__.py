@@ -44,7 +44,33 @@ _EXPORTS = {
     "RunSummary": "agentinstruct.engine.summary",
     "build_role_lms": "agentinstruct.lm",
 }
-__all__ = [*_EXPORTS, "Seed"]
+__all__ = [
+    "GenerationConfig",
+    "Lineage",
+    "LocalModelConfig",
+    "Message",
+    "ModelSpec",
+    "ModelsConfig",
+    "Record",
+    "RunConfig",
+    "RunSummary",
+    "Seed",
+    "SeedConfig",
+    "SeedDoc",
+    "SeedReject",
+    "SkillProgram",
+    "SkillSpec",
+    "build_program",
+    "build_role_lms",
+    "generate",
+    "iter_seeds",
+    "load_config",
+    "load_seeds",
+    "load_skill",
+    "load_skills",
+    "load_suite",
+    "resolve_config",
+]
 
 
 def __getattr__(name: str):
@@ -56,10 +82,15 @@ def __getattr__(name: str):
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from agentinstruct.api import generate, resolve_config  # noqa: F401
-    from agentinstruct.config import (  # noqa: F401
-        GenerationConfig, LocalModelConfig, ModelsConfig, ModelSpec, RunConfig, load_config,
+    from agentinstruct.api import generate, resolve_config
+    from agentinstruct.config import (
+        GenerationConfig,
+        LocalModelConfig,
+        ModelsConfig,
+        ModelSpec,
+        RunConfig,
+        load_config,
     )
-    from agentinstruct.records import Lineage, Message, Record  # noqa: F401
-    from agentinstruct.seeds import SeedConfig, SeedDoc, SeedReject, iter_seeds, load_seeds  # noqa: F401
-    from programs.suite import build_program, load_suite  # noqa: F401
+    from agentinstruct.records import Lineage, Message, Record
+    from agentinstruct.seeds import SeedConfig, SeedDoc, SeedReject, iter_seeds, load_seeds
+    from programs.suite import build_program, load_suite

@@ -12,10 +12,10 @@ import dspy
 
 from agentinstruct.cache import configure_request_cache
 from agentinstruct.config import ROLES, RunConfig, load_config
+from agentinstruct.engine.accounting import Accountant
 from agentinstruct.engine.driver import Driver, ProgressHook
 from agentinstruct.engine.rundir import RunDir
 from agentinstruct.engine.summary import RunSummary
-from agentinstruct.engine.accounting import Accountant
 from agentinstruct.lm import build_role_lms, role_model_names
 from agentinstruct.quality.gate import QualityGate
 

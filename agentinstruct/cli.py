@@ -9,7 +9,13 @@ import typer
 from rich.console import Console
 
 from agentinstruct.cli_commands import (
-    compile_cmd, export_cmd, generate_cmd, models_cmd, report_cmd, skills_cmd, tune_cmd,
+    compile_cmd,
+    export_cmd,
+    generate_cmd,
+    models_cmd,
+    report_cmd,
+    skills_cmd,
+    tune_cmd,
 )
 from sft.cli import app as train_app
 

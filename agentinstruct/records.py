@@ -57,7 +57,7 @@ class Record(BaseModel):
     metadata: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _check_turns(self) -> "Record":
+    def _check_turns(self) -> Record:
         turns = [m for m in self.messages if m.role != "system"]
         if not turns or turns[0].role != "user":
             raise ValueError("a record's first non-system message must be a user turn")

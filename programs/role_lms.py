@@ -22,7 +22,7 @@ class RoleLMs:
         self.guard = guard
         """Called before every predictor call (the run's budget check); may raise to stop the run."""
 
-    def __deepcopy__(self, memo: dict) -> "RoleLMs":
+    def __deepcopy__(self, memo: dict) -> RoleLMs:
         return self
 
     def get(self, role: str) -> dspy.BaseLM | None:

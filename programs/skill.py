@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 
 import dspy
 
+from agentinstruct.engine.outcome import Example, UnitOutcome
+from agentinstruct.engine.plan import UnitPlan
+from agentinstruct.seeds import SeedDoc
 from agentinstruct.taxonomy import SkillSpec
 from programs.role_lms import RoleLMs
 from signatures import Edit, EditInstruction, GenerateInstructions, Respond, Suggest, Transform, specialize
@@ -122,7 +125,7 @@ class SkillProgram(dspy.Module):
         msgs.append({"role": "assistant", "content": item.response or ""})
         return msgs
 
-    def run_plan(self, plan, seed):
+    def run_plan(self, plan: UnitPlan, seed: SeedDoc) -> UnitOutcome:
         """Execute a sampled plan on one seed (see ``run_plan``)."""
         return run_plan(self, plan, seed)
 
@@ -182,10 +185,8 @@ def program_hash(program: dspy.Module) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def run_plan(program: SkillProgram, plan, seed) -> "UnitOutcome":
+def run_plan(program: SkillProgram, plan: UnitPlan, seed: SeedDoc) -> UnitOutcome:
     """Execute a sampled ``UnitPlan`` on one seed; every failed step is recorded, none is dropped."""
-    from agentinstruct.engine.outcome import Example, UnitOutcome
-
     outcome = UnitOutcome()
     for path in plan.paths:
         try:

@@ -11,7 +11,14 @@ from sft.config import ScoreFilter, SFTDataConfig
 from sft.deps import require
 from sft.messages import check_conversation, clean_messages
 from sft.mixture import mix
-from sft.sources import ResolvedSource, from_generator, iter_jsonl, load_saved_dataset, resolve_source
+from sft.sources import (
+    ResolvedSource,
+    from_generator,
+    iter_jsonl,
+    json_field,
+    load_saved_dataset,
+    resolve_source,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +89,10 @@ def load_source(source: ResolvedSource, flt: ScoreFilter | None):
 
     def validate(row: dict[str, Any], idx: int) -> dict[str, Any]:
         where = f"{source.path} (row {idx})"
-        messages = clean_messages(row["messages"], where)
+        messages = clean_messages(json_field(row["messages"], where, "messages"), where)
         check_conversation(messages, where, ends_with="assistant")
-        return {"messages": messages, SCORE: aggregate_score(row.get("scores"), flt, where)}
+        scores = json_field(row.get("scores"), where, "scores")
+        return {"messages": messages, SCORE: aggregate_score(scores, flt, where)}
 
     return ds.map(validate, with_indices=True, remove_columns=ds.column_names, features=_features())
 

@@ -19,6 +19,7 @@ def dry_run(cfg: SFTRunConfig, train_args: list[str]) -> list[str]:
     assumptions; whatever cannot be measured must be in the config.
     """
     lines = validate_cluster(cfg.cluster, cfg.training)
+    lines += attention_warnings(cfg)
     assumptions = cfg.estimate
     tokenizer = None
     if cfg.model.path is not None:
@@ -56,3 +57,23 @@ def dry_run(cfg: SFTRunConfig, train_args: list[str]) -> list[str]:
     lines += est.lines()
     lines.append(f"launch={launch_command('sft', cfg.cluster, train_args)}")
     return lines
+
+
+def attention_warnings(cfg: SFTRunConfig) -> list[str]:
+    """``warning=`` lines for GPU runs whose attention kernel would waste padding-free packing.
+
+    TRL flattens a batch of bfd-packed rows into one sequence. Flash attention computes it document by
+    document (``cu_seq_lens``); sdpa and eager instead build a dense block-diagonal mask over the whole
+    flattened batch (81,920 tokens at batch 10 x 8192), quadratic in memory and compute.
+    """
+    t = cfg.training
+    attn = cfg.model.attn_implementation or "sdpa"
+    on_gpus = cfg.cluster.accelerate_config is not None or cfg.cluster.deepspeed_config is not None
+    if on_gpus and t.packing and t.packing_strategy != "wrapped" and not attn.startswith("flash_attention"):
+        flat = t.per_device_train_batch_size * t.max_length
+        message = (
+            f"warning=attn_implementation={attn} with padding-free packing attends over {flat} flattened tokens "
+            "per device; set model.attn_implementation: flash_attention_2 (pip install flash-attn) on GPUs"
+        )
+        return [message]
+    return []

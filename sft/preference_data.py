@@ -14,7 +14,7 @@ from sft.config import DataConfig
 from sft.deps import require
 from sft.messages import check_conversation, check_replies, clean_messages
 from sft.mixture import mix
-from sft.sources import from_generator, iter_jsonl, load_saved_dataset, resolve_source
+from sft.sources import from_generator, iter_jsonl, json_field, load_saved_dataset, resolve_source
 
 COLUMNS = ("prompt", "chosen", "rejected")
 
@@ -40,7 +40,8 @@ def pair_rows(files: list[str], signature: Any = None) -> Iterator[dict[str, Any
 
 
 def _clean_saved_row(row: dict[str, Any], idx: int, path: str) -> dict[str, Any]:
-    return clean_pair(row, f"{path} (row {idx})")
+    where = f"{path} (row {idx})"
+    return clean_pair({c: json_field(row[c], where, c) for c in COLUMNS}, where)
 
 
 def _features():

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from sft.deps import require
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,13 +71,19 @@ def iter_jsonl(files: tuple[Path, ...] | list[Path]) -> Iterator[tuple[str, dict
 
 
 def load_saved_dataset(source: ResolvedSource, required: tuple[str, ...]):
-    """Load a ``save_to_disk`` dataset (the ``train`` split of a DatasetDict) and check its columns."""
+    """Load a ``save_to_disk`` dataset and check its columns.
+
+    A DatasetDict gives its ``train`` split, or, without one (``agentinstruct export`` writes one split
+    per skill or per Orca category), all its splits concatenated.
+    """
     datasets = require("datasets")
     ds = datasets.load_from_disk(str(source.path))
     if isinstance(ds, datasets.DatasetDict):
-        if "train" not in ds:
-            raise ValueError(f"{source.path}: saved DatasetDict has no 'train' split (splits: {list(ds)})")
-        ds = ds["train"]
+        if "train" in ds:
+            ds = ds["train"]
+        else:
+            logger.info("%s: no 'train' split; using all of %s", source.path, list(ds))
+            ds = datasets.concatenate_datasets(list(ds.values()))
     missing = [c for c in required if c not in ds.column_names]
     if missing:
         raise ValueError(f"{source.path}: saved dataset lacks column(s) {missing} (has {ds.column_names})")
@@ -94,3 +103,13 @@ def from_generator(generator, features, gen_kwargs: dict[str, Any]):
         if isinstance(exc.__cause__, ValueError | TypeError | OSError):
             raise exc.__cause__ from None
         raise
+
+
+def json_field(value: Any, where: str, field: str) -> Any:
+    """A column value that exports may store JSON-encoded (``messages``, ``scores``), decoded."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where}: '{field}' is a string but not valid JSON: {exc.msg}") from exc

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dspy
 import pytest
 from dspy.utils import DummyLM
-
 from dummies import make_dummy
 
 

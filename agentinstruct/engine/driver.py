@@ -218,7 +218,7 @@ class Driver:
                     self.stop.set(f"{exc.reason}: {excerpt(exc)}")
                     log.error("stopping the run: %s (the run is resumable)", exc)
                     continue
-                except Exception as exc:  # noqa: BLE001 - a bug in one unit is recorded, not fatal
+                except Exception as exc:
                     log.exception("unit %s (%s, %s) raised", unit_id, seed.id, skill)
                     outcome = UnitOutcome()
                     outcome.failures.append(StepFailure("unit", None, "internal", type(exc).__name__,

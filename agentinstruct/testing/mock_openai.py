@@ -198,7 +198,7 @@ class MockOpenAIServer:
             log.info("mock server: max_seconds reached, stopping")
         await runner.cleanup()
 
-    def start(self) -> "MockOpenAIServer":
+    def start(self) -> MockOpenAIServer:
         """Start serving on a background thread; returns once the port is bound."""
         def run():
             self._loop = asyncio.new_event_loop()
@@ -218,7 +218,7 @@ class MockOpenAIServer:
         if self._thread:
             self._thread.join(10)
 
-    def __enter__(self) -> "MockOpenAIServer":
+    def __enter__(self) -> MockOpenAIServer:  # noqa: PYI034 - start() returns self
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -237,7 +237,7 @@ def main() -> None:
     server = MockOpenAIServer(latency_s=args.latency, max_seconds=args.max_seconds, port=args.port,
                               faults=Faults(rate_limit=args.rate_limit, malformed=args.malformed))
     server.start()
-    print(f"mock OpenAI server on {server.url}", flush=True)  # noqa: T201 - CLI output
+    print(f"mock OpenAI server on {server.url}", flush=True)
     server._thread.join()
 
 

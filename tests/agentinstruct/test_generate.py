@@ -8,11 +8,11 @@ from pathlib import Path
 
 import datasets
 import pytest
+from dummies import make_dummy
 
 from agentinstruct import RunConfig, generate
 from agentinstruct.config import GenerationConfig, ModelsConfig, ModelSpec
 from agentinstruct.records import Record
-from dummies import make_dummy
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "seeds"
 PROSE = "Uric acid is produced by the breakdown of purine. Crystals form when levels stay high for long.\n"

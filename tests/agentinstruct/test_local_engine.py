@@ -6,9 +6,8 @@ import dspy
 import pytest
 
 from agentinstruct import RunConfig, generate
-from agentinstruct.config import GenerationConfig, ModelsConfig, ModelSpec
+from agentinstruct.config import GenerationConfig
 from agentinstruct.engine.failures import classify
-from agentinstruct.lm import build_lm
 from agentinstruct.local_engine import _non_empty, embedded_model_path
 from agentinstruct.records import Record
 from signatures import GenerateInstructions, Transform

@@ -2,11 +2,11 @@
 
 import dspy
 import pytest
+from dummies import make_dummy
 
 from agentinstruct.engine.plan import PathPlan, UnitPlan
 from agentinstruct.seeds import SeedDoc, SeedKind, sha256_text
 from agentinstruct.taxonomy import load_skills
-from dummies import make_dummy
 from programs import RoleLMs, SkillProgram, load_suite, program_hash
 from programs.skill import EmptyOutputError, PassageItem
 
@@ -60,9 +60,9 @@ def test_a_failing_step_is_recorded_and_the_rest_goes_on():
 def test_empty_editor_output_is_a_validation_failure(dummy_lm):
     program = SkillProgram(SPEC)
     item = PassageItem(passage="P", instruction="Q?", instruction_type="flaw", transformation="poem")
-    with dspy.context(lm=make_dummy(modified_passage=""), adapter=dspy.JSONAdapter()):
-        with pytest.raises(EmptyOutputError):
-            program.refine(item, "make_unanswerable", 1)
+    with dspy.context(lm=make_dummy(modified_passage=""), adapter=dspy.JSONAdapter()), \
+            pytest.raises(EmptyOutputError):
+        program.refine(item, "make_unanswerable", 1)
 
 
 def test_roles_use_their_own_lm():

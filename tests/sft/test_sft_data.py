@@ -36,6 +36,39 @@ def test_run_dir_jsonl_file_and_saved_dataset_give_the_same_rows(run_dir: Path, 
     assert sorted(map(json.dumps, from_saved["messages"])) == sorted(map(json.dumps, from_file["messages"]))
 
 
+def test_exported_dataset_dicts_are_read_in_both_layouts(tmp_path: Path, kit) -> None:
+    """``agentinstruct export`` writes one split per skill (scores JSON-encoded) or per Orca category
+    (messages JSON-encoded, a system turn always first)."""
+    from datasets import Dataset, DatasetDict
+
+    records = kit.make_records(12)
+    skill_layout = DatasetDict(
+        {
+            name: Dataset.from_list(
+                [{"messages": r["messages"], "scores": json.dumps(r["scores"])} for r in records[i::2]]
+            )
+            for i, name in enumerate(["math", "reading_comprehension"])
+        }
+    )
+    skill_layout.save_to_disk(str(tmp_path / "skill"))
+    cfg = SFTDataConfig(
+        sources=[DataSource(path=tmp_path / "skill")], score_filter=ScoreFilter(min_score=5, keys=["judge"])
+    )
+    ds, stats = load_sft_dataset(cfg)
+    assert (stats[0].read, len(ds)) == (12, sum(r["scores"]["judge"] >= 5 for r in records))
+
+    def orca(messages: list[dict]) -> str:
+        return json.dumps(
+            messages if messages[0]["role"] == "system" else [{"role": "system", "content": ""}, *messages]
+        )
+
+    DatasetDict(
+        {"Text Modification": Dataset.from_list([{"messages": orca(r["messages"])} for r in records])}
+    ).save_to_disk(str(tmp_path / "orca"))
+    ds, _ = load_sft_dataset(SFTDataConfig(sources=[DataSource(path=tmp_path / "orca")]))
+    assert len(ds) == 12 and all(row[0]["role"] == "system" for row in ds["messages"])
+
+
 def test_multi_turn_records_keep_every_turn(run_dir: Path) -> None:
     ds, _ = load_sft_dataset(SFTDataConfig(sources=[DataSource(path=run_dir)]))
     shapes = Counter(tuple(m["role"] for m in row) for row in ds["messages"])

@@ -29,6 +29,7 @@ def test_paper_config_dry_run_validates_and_lands_near_200_hours() -> None:
     assert v["accelerate_config"].endswith("accelerate_zero3_19x8.yaml (ok)")
     assert "ZeRO stage 3" in v["deepspeed_config"]
     assert v["world_size"] == "152"
+    assert "warning" not in v  # the paper config uses flash attention with padding-free packing
     assert v["effective_batch"] == str(10 * 152)
     assert v["tokens_per_step"] == str(10 * 152 * 8192)
     assert 150 <= float(v["wall_clock_hours"]) <= 250  # the paper reports ~200 hours
@@ -127,3 +128,19 @@ def test_transformers_reads_the_shipped_zero3_config_and_fills_it_from_the_recip
     assert ds.config["train_micro_batch_size_per_gpu"] == 10
     assert ds.config["optimizer"]["params"]["lr"] == 8e-6
     assert ds.config["optimizer"]["params"]["weight_decay"] == 0.1
+
+
+def test_dry_run_warns_when_gpu_packing_would_use_dense_attention_masks(tmp_path: Path) -> None:
+    pytest.importorskip("accelerate")
+    cfg = tmp_path / "sdpa.yaml"
+    cfg.write_text(
+        "model: {attn_implementation: sdpa}\n"
+        "cluster: {num_nodes: 1, gpus_per_node: 8, accelerate_config: accelerate_zero3_1x8.yaml}\n"
+        "estimate: {model_params: 7.0e9, num_examples: 1000, mean_tokens_per_example: 1000, "
+        "packing_efficiency: 0.95}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["sft", "--config", str(cfg), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    warning = _values(result.output)["warning"]
+    assert "81920 flattened tokens" in warning and "flash_attention_2" in warning

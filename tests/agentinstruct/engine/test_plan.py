@@ -1,9 +1,9 @@
+import pytest
+
 from agentinstruct.config import GenerationConfig
 from agentinstruct.engine.plan import NoCompatibleAgent, plan_unit, unit_rng
 from agentinstruct.seeds import SeedDoc, SeedKind, sha256_text
 from agentinstruct.taxonomy import load_skills
-
-import pytest
 
 SPEC = load_skills()["reading_comprehension"]
 
