@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,9 +110,11 @@ class LlamaCppEngine:
         self.seed = seed
         self.max_list_items = max_list_items
         self._lock = threading.Lock()
+        # llama-cpp-python's default is half the cores; prompt evaluation dominates here, so use them all.
+        n_threads = n_threads or os.cpu_count() or 1
         with _CONSTRUCT_LOCK, _model_params(extra_buffers):
-            self._llama = Llama(model_path=str(self.model_path), n_ctx=n_ctx, n_threads=n_threads, seed=seed,
-                                verbose=False)
+            self._llama = Llama(model_path=str(self.model_path), n_ctx=n_ctx, n_threads=n_threads,
+                                n_threads_batch=n_threads, seed=seed, verbose=False)
         self.model_name = self.model_path.stem
         log.info("loaded embedded model %s (n_ctx=%d)", self.model_path.name, n_ctx)
 

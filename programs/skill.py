@@ -17,7 +17,7 @@ from agentinstruct.engine.plan import UnitPlan
 from agentinstruct.seeds import SeedDoc
 from agentinstruct.taxonomy import SkillSpec
 from programs.role_lms import RoleLMs
-from signatures import Edit, EditInstruction, GenerateInstructions, Respond, Suggest, Transform, specialize
+from signatures import Edit, EditInstruction, GenerateInstruction, Respond, Suggest, Transform, specialize
 
 
 @dataclass
@@ -47,7 +47,7 @@ class SkillProgram(dspy.Module):
             for t in spec.transformations if not t.identity
         }
         self.generators = {
-            t.id: dspy.Predict(specialize(GenerateInstructions, t.instructions))
+            t.id: dspy.Predict(specialize(GenerateInstruction, t.instructions))
             for t in spec.instruction_types
         }
         self.suggesters = {
@@ -74,14 +74,25 @@ class SkillProgram(dspy.Module):
         return _require_text(passage, f"transformation {transformation}")
 
     def generate(self, passage: str, instruction_type: str, count: int = 1) -> list[str]:
-        """Seed Instruction Generation: ``count`` instructions of one type about the passage."""
-        with self.lms.use("generator"):
-            out = self.generators[instruction_type](passage=passage, count=count).tasks
-        instructions = [i.strip() for i in out
-                        if isinstance(i, str) and len(i.split()) >= MIN_INSTRUCTION_WORDS]
+        """Seed Instruction Generation: up to ``count`` distinct instructions of one type about the passage.
+
+        One instruction per call; calls after the first carry a DSPy ``rollout_id`` so that they are
+        distinct samples (and distinct cache entries) of the same prompt.
+        """
+        instructions: list[str] = []
+        rejected: list[str] = []
+        for rollout in range(count):
+            config = {"rollout_id": rollout} if rollout else {}
+            with self.lms.use("generator"):
+                text = self.generators[instruction_type](passage=passage, config=config).task
+            text = text.strip() if isinstance(text, str) else ""
+            if len(text.split()) >= MIN_INSTRUCTION_WORDS and text not in instructions:
+                instructions.append(text)
+            else:
+                rejected.append(text)
         if not instructions:
-            raise EmptyOutputError(f"generator {instruction_type} produced no usable instruction: {out!r:.80}")
-        return instructions[:count]
+            raise EmptyOutputError(f"generator {instruction_type} produced no usable instruction: {rejected!r:.80}")
+        return instructions
 
     def refine(self, item: PassageItem, goal: str, suggestions: int) -> list[PassageItem]:
         """One suggester/editor round: each suggestion becomes one edited (passage, instruction) pair."""

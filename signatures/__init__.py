@@ -15,7 +15,7 @@ from signatures.coding import FixCode, SolveCodingTask
 from signatures.conversation import ChatReply, SimulateUser
 from signatures.edit import Edit, EditInstruction
 from signatures.format import SynthesizeFormatGuidelines
-from signatures.generate import GenerateInstructions
+from signatures.generate import GenerateInstruction
 from signatures.judge import JudgeQuality
 from signatures.pairwise import PairwiseJudge
 from signatures.respond import Respond
@@ -25,7 +25,7 @@ from signatures.tool_use import ReconstructLibrary, SimulateApiResult, ToolAgent
 from signatures.transform import Transform
 
 __all__ = [
-    "ChatReply", "Edit", "EditInstruction", "FixCode", "GenerateInstructions", "JudgeQuality",
+    "ChatReply", "Edit", "EditInstruction", "FixCode", "GenerateInstruction", "JudgeQuality",
     "ReconstructLibrary", "Respond", "SimulateApiResult", "SimulateUser", "SolveCodingTask", "Suggest",
     "SynthesizeFormatGuidelines", "ToolAgentStep", "Transform", "specialize",
 ]

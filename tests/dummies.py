@@ -7,7 +7,7 @@ from dspy.utils import DummyLM
 
 ALL_FIELDS = {
     "passage": "Hyperuricemia may raise cardiovascular risk, studies suggest.",
-    "tasks": ["Which finding most strengthens the argument?"],
+    "task": "Which finding most strengthens the argument?",
     "suggestions": ["Add a distractor that seems relevant but is not."],
     "modified_passage": "Hyperuricemia may raise cardiovascular risk; the causal link is unproven.",
     "modified_instruction": "Which finding, if true, most strengthens the argument? (A) ... (E) ...",

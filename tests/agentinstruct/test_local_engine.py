@@ -10,7 +10,7 @@ from agentinstruct.config import GenerationConfig
 from agentinstruct.engine.failures import classify
 from agentinstruct.local_engine import _non_empty, embedded_model_path
 from agentinstruct.records import Record
-from signatures import GenerateInstructions, Transform
+from signatures import GenerateInstruction, Transform
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "seeds"
 
@@ -37,10 +37,10 @@ def test_gguf_ships_in_the_package():
 @pytest.mark.real_model
 def test_structured_predictions_parse_on_the_embedded_model(embedded_lm):
     with dspy.context(lm=embedded_lm, adapter=dspy.JSONAdapter()):
-        pred = dspy.Predict(GenerateInstructions)(
-            passage="The bridge opened in 1932. It carries eight lanes and cost 13 million pounds.", count=2)
+        pred = dspy.Predict(GenerateInstruction)(
+            passage="The bridge opened in 1932. It carries eight lanes and cost 13 million pounds.")
         passage = dspy.Predict(Transform)(seed_text="Bees pollinate flowers and make honey in hives.").passage
-    assert isinstance(pred.tasks, list) and pred.tasks and all(isinstance(t, str) and t for t in pred.tasks)
+    assert isinstance(pred.task, str) and pred.task.strip()
     assert isinstance(passage, str) and passage.strip()
     usage = embedded_lm.history[-1]["usage"]
     assert usage["prompt_tokens"] > 50 and usage["completion_tokens"] > 0

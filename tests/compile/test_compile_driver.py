@@ -103,7 +103,7 @@ def test_bootstrap_compiles_two_skills_and_the_saved_state_reloads_with_a_new_pr
 
 
 def test_mipro_picks_the_instruction_the_judge_prefers(tmp_path):
-    program_lm = dspy.LM("dummy", engine=RoutingEngine(MARKER, make_dummy(tasks=[GOLDEN]), make_dummy()),
+    program_lm = dspy.LM("dummy", engine=RoutingEngine(MARKER, make_dummy(task=GOLDEN), make_dummy()),
                          cache=False)
     lms = {role: program_lm for role in ("transformer", "generator", "suggester", "editor", "responder")}
     lms["judge"] = judge_lm()
@@ -139,7 +139,7 @@ def test_gepa_runs_end_to_end_with_a_reflection_model(tmp_path):
 
 
 def test_a_spent_budget_stops_cleanly_and_keeps_the_best_program_so_far(tmp_path):
-    program_lm = dspy.LM("dummy", engine=RoutingEngine(MARKER, make_dummy(tasks=[GOLDEN]), make_dummy()),
+    program_lm = dspy.LM("dummy", engine=RoutingEngine(MARKER, make_dummy(task=GOLDEN), make_dummy()),
                          cache=False)
     lms = {role: program_lm for role in ("transformer", "generator", "suggester", "editor", "responder")}
     lms["judge"] = judge_lm()

@@ -50,7 +50,7 @@ def test_run_plan_yields_chat_examples_with_lineage(dummy_lm):
 
 def test_a_failing_step_is_recorded_and_the_rest_goes_on():
     program = SkillProgram(SPEC)
-    lm = make_dummy(tasks=[])  # the generator returns nothing usable
+    lm = make_dummy(task="?")  # the generator returns nothing usable
     with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
         outcome = program.run_plan(UnitPlan([PathPlan("poem", ["flaw"], [])], 1, 1), SEED)
     assert outcome.examples == []
@@ -78,7 +78,7 @@ def test_save_load_round_trip_keeps_compiled_state(tmp_path):
     program = SkillProgram(SPEC)
     plain_hash = program_hash(program)
     program.generators["flaw"].signature = program.generators["flaw"].signature.with_instructions("Compiled!")
-    program.generators["flaw"].demos = [dspy.Example(passage="P", count=1, tasks=["Q?"])]
+    program.generators["flaw"].demos = [dspy.Example(passage="P", task="Q?")]
     path = tmp_path / "reading_comprehension.json"
     program.save(str(path))
     assert "Compiled!" in path.read_text()

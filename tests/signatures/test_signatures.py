@@ -8,12 +8,12 @@ import pytest
 
 from agentinstruct.taxonomy import load_skills
 from programs.skill import SkillProgram
-from signatures import Edit, EditInstruction, GenerateInstructions, JudgeQuality, Respond, Suggest, Transform
+from signatures import Edit, EditInstruction, GenerateInstruction, JudgeQuality, Respond, Suggest, Transform
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 INPUTS = {
     Transform: {"seed_text": "Uric acid is produced by the breakdown of purine."},
-    GenerateInstructions: {"passage": "High uric acid may raise heart risk.", "count": 2},
+    GenerateInstruction: {"passage": "High uric acid may raise heart risk."},
     Suggest: {"passage": "P", "instruction": "Q?", "count": 3},
     Edit: {"passage": "P", "instruction": "Q?", "suggestion": "S"},
     EditInstruction: {"passage": "P", "instruction": "Q?", "suggestion": "S"},
@@ -44,7 +44,7 @@ def _render(predictor: dspy.Predict, inputs: dict) -> str:
 PROGRAM = SkillProgram(load_skills()["reading_comprehension"])
 GOLDEN_CASES = {
     "rc_transform_argument_passage": (PROGRAM.transformers["argument_passage"], INPUTS[Transform]),
-    "rc_generate_strengthen": (PROGRAM.generators["strengthen"], INPUTS[GenerateInstructions]),
+    "rc_generate_strengthen": (PROGRAM.generators["strengthen"], INPUTS[GenerateInstruction]),
     "rc_suggest_make_complex": (PROGRAM.suggesters["make_complex"], INPUTS[Suggest]),
     "rc_edit_make_unanswerable": (PROGRAM.editors["make_unanswerable"], INPUTS[Edit]),
     "rc_respond": (PROGRAM.responder, INPUTS[Respond]),

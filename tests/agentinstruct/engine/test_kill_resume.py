@@ -78,7 +78,11 @@ def test_sigkill_at_random_moments_then_resume_equals_an_uninterrupted_run(tmp_p
                     log=log)
         before = server.stats.requests
         while True:
-            deadline = time.monotonic() + rng.uniform(0.3, 1.5)
+            # Kill only once this process is calling the model (its start-up imports take seconds).
+            started = server.stats.requests
+            while server.stats.requests == started and proc.poll() is None:
+                time.sleep(0.02)
+            deadline = time.monotonic() + rng.uniform(0.1, 1.5)
             while time.monotonic() < deadline and proc.poll() is None:
                 time.sleep(0.02)
             if proc.poll() is not None:
