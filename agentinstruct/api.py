@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import platform
 from collections.abc import Mapping
@@ -50,7 +51,7 @@ def resolve_config(
 
 
 def generate(
-    seeds: str | Path,
+    seeds: str | Path | None,
     out: str | Path,
     *,
     skills: list[str] | None = None,
@@ -66,6 +67,7 @@ def generate(
 ) -> RunSummary:
     """Generate records from ``seeds`` into the run directory ``out``; returns the run's summary.
 
+    ``seeds`` may be ``None`` when resuming: the run's manifest names them.
     ``lms`` overrides the configured models: one LM for every role, or a mapping role -> LM (roles left
     out use the configured model). Records go to ``out/data/*.jsonl``; rejected seeds to
     ``out/rejects.jsonl``; failed steps to ``out/failures.jsonl``. With ``resume=True`` an interrupted
@@ -78,6 +80,11 @@ def generate(
         config = RunConfig.model_validate_json((out / "config.json").read_text(encoding="utf-8"))
         # Limits belong to one invocation: a resumed run starts with a fresh budget (prices are kept).
         config.budget = config.budget.model_copy(update={"max_calls": None, "max_cost_usd": None})
+    if seeds is None:
+        manifest = out / "manifest.json"
+        if not (resume and manifest.is_file()):
+            raise ValueError("a new run needs a seeds path (only --resume can take it from the run's manifest)")
+        seeds = json.loads(manifest.read_text(encoding="utf-8"))["seeds"]
     cfg = resolve_config(config, skills=skills, limit=limit, seed=seed, max_calls=max_calls, max_cost=max_cost)
     seeds = Path(seeds)
     if not seeds.exists():
@@ -93,7 +100,7 @@ def generate(
     try:
         run.write_json("config.json", cfg)
         run.write_json("manifest.json", {
-            "seeds": str(seeds),
+            "seeds": str(seeds.resolve()),
             "skills": list(suite),
             "program_hashes": hashes,
             "models": models,

@@ -97,6 +97,9 @@ class GenerationConfig(_Strict):
     transformations_per_seed: int = Field(default=1, ge=1)
     instruction_types_per_passage: int = Field(default=2, ge=1)
     instructions_per_type: int = Field(default=1, ge=1, le=20)
+    generation_attempts: int = Field(default=1, ge=1, le=50)
+    """Generator calls per instruction type to find ``instructions_per_type`` usable instructions (a weak
+    model needs several; each retry is a distinct sample, not a cache hit)."""
     refinement_rounds: int | None = Field(default=None, ge=0, le=10)
     """Overrides each skill's ``refinement.rounds`` when set."""
     refinement_suggestions: int | None = Field(default=None, ge=1, le=10)

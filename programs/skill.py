@@ -73,15 +73,18 @@ class SkillProgram(dspy.Module):
             passage = self.transformers[transformation](seed_text=seed_text).passage
         return _require_text(passage, f"transformation {transformation}")
 
-    def generate(self, passage: str, instruction_type: str, count: int = 1) -> list[str]:
+    def generate(self, passage: str, instruction_type: str, count: int = 1, attempts: int | None = None) -> list[str]:
         """Seed Instruction Generation: up to ``count`` distinct instructions of one type about the passage.
 
-        One instruction per call; calls after the first carry a DSPy ``rollout_id`` so that they are
-        distinct samples (and distinct cache entries) of the same prompt.
+        One instruction per call, at most ``attempts`` calls (default ``count``) until ``count`` usable ones
+        are found; calls after the first carry a DSPy ``rollout_id`` so that they are distinct samples (and
+        distinct cache entries) of the same prompt.
         """
         instructions: list[str] = []
         rejected: list[str] = []
-        for rollout in range(count):
+        for rollout in range(max(attempts or count, count)):
+            if len(instructions) >= count:
+                break
             config = {"rollout_id": rollout} if rollout else {}
             with self.lms.use("generator"):
                 text = self.generators[instruction_type](passage=passage, config=config).task
@@ -207,7 +210,7 @@ def run_plan(program: SkillProgram, plan: UnitPlan, seed: SeedDoc) -> UnitOutcom
             continue
         for itype in path.instruction_types:
             try:
-                texts = program.generate(passage, itype, plan.instructions_per_type)
+                texts = program.generate(passage, itype, plan.instructions_per_type, plan.generation_attempts)
             except Exception as exc:  # noqa: BLE001
                 outcome.fail("generate", itype, exc)
                 continue

@@ -15,8 +15,9 @@ console = Console(stderr=True)
 
 
 def generate(
-    seeds: Annotated[Path, typer.Option("--seeds", help="A file, a directory (recursive), a JSONL file or a "
-                                        "saved HF dataset of seed documents.")] = Path("examples/seeds"),
+    seeds: Annotated[Path | None, typer.Option("--seeds", help="A file, a directory (recursive), a JSONL file or "
+                                               "a saved HF dataset of seed documents (with --resume: default "
+                                               "the run's own).")] = None,
     skills: Annotated[str | None, typer.Option("--skills", help="Comma-separated skill names, or 'all' "
                                                "(default: the config's, reading_comprehension).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Run directory to create (must be new or empty); "
@@ -40,6 +41,8 @@ def generate(
 
     if (out is None) == (resume is None):
         raise typer.BadParameter("give exactly one of --out (new run) or --resume (existing run)")
+    if seeds is None and resume is None:
+        raise typer.BadParameter("a new run needs --seeds")
     skill_list = [s.strip() for s in skills.split(",") if s.strip()] if skills else None
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("records {task.fields[records]} failures {task.fields[failures]}"),

@@ -36,6 +36,8 @@ class UnitPlan:
     paths: list[PathPlan]
     instructions_per_type: int
     suggestions: int
+    generation_attempts: int = 1
+    """Generator calls allowed per instruction type to find ``instructions_per_type`` usable instructions."""
 
 
 def unit_rng(run_seed: int, seed_id: str, skill: str) -> random.Random:
@@ -88,4 +90,5 @@ def plan_unit(spec: SkillSpec, seed: SeedDoc, rng: random.Random, config: Genera
         if spec.refinement.goals and rounds and rng.random() < config.refine_probability:
             goals = [_sample(rng, spec.refinement.goals, 1, spec.name, config)[0].id for _ in range(rounds)]
         paths.append(PathPlan(transformation.id, [t.id for t in types], goals))
-    return UnitPlan(paths=paths, instructions_per_type=config.instructions_per_type, suggestions=suggestions)
+    return UnitPlan(paths=paths, instructions_per_type=config.instructions_per_type, suggestions=suggestions,
+                    generation_attempts=max(config.generation_attempts, config.instructions_per_type))

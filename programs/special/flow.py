@@ -45,7 +45,7 @@ def run_paths(program, plan, seed, finish: Callable[[PassageItem], Finished]):
             continue
         for itype in path.instruction_types:
             try:
-                texts = program.generate(passage, itype, plan.instructions_per_type)
+                texts = program.generate(passage, itype, plan.instructions_per_type, plan.generation_attempts)
             except Exception as exc:  # noqa: BLE001
                 _record(outcome, "generate", itype, exc)
                 continue

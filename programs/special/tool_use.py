@@ -70,8 +70,8 @@ class ToolUseProgram(SkillProgram):
             text += ("\n\nAPIs the task needs but the assistant does NOT have:\n" + api_schema.render(hidden))
         return text
 
-    def generate(self, passage: str, instruction_type: str, count: int = 1) -> list[str]:
-        return super().generate(self.task_context(passage, instruction_type), instruction_type, count)
+    def generate(self, passage: str, instruction_type: str, count: int = 1, attempts: int | None = None) -> list[str]:
+        return super().generate(self.task_context(passage, instruction_type), instruction_type, count, attempts)
 
     def refine(self, item: PassageItem, goal: str, suggestions: int) -> list[PassageItem]:
         shown = replace(item, passage=self.task_context(item.passage, item.instruction_type))

@@ -143,3 +143,14 @@ def test_usage_is_accounted_per_role_and_skill(tmp_path):
     assert {"generator", "responder"} <= set(summary.usage_by_role)
     assert sum(u.calls for u in summary.usage_by_role.values()) == summary.llm_calls
     assert summary.usage_by_skill["reading_comprehension"].calls == summary.llm_calls
+
+
+def test_resume_takes_the_seeds_from_the_manifest(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text(PROSE * 2)
+    first = generate(seeds, tmp_path / "run", lms=make_dummy(), config=_config(), compiled_dir=None)
+    again = generate(None, tmp_path / "run", lms=make_dummy(), resume=True, compiled_dir=None)
+    assert again.units_skipped == first.units_done and again.llm_calls == 0
+    with pytest.raises(ValueError, match="needs a seeds path"):
+        generate(None, tmp_path / "new", lms=make_dummy(), compiled_dir=None)

@@ -101,3 +101,17 @@ def test_deepcopy_shares_role_lms():
     program = SkillProgram(SPEC, lms)
     assert program.deepcopy().lms is lms
 
+
+
+def test_generation_retries_until_a_usable_instruction():
+    from dspy.utils import DummyLM
+
+    answers = [{"task": "Heap"}, {"task": "??"}, {"task": "Which event came first in the passage?"}]
+    lm = DummyLM(answers, adapter=dspy.JSONAdapter())
+    program = SkillProgram(SPEC)
+    with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+        assert program.generate("P", "flaw", count=1, attempts=3) == ["Which event came first in the passage?"]
+    assert len(lm.history) == 3
+    with dspy.context(lm=DummyLM([{"task": "Heap"}] * 2, adapter=dspy.JSONAdapter()),
+                      adapter=dspy.JSONAdapter()), pytest.raises(EmptyOutputError, match="Heap"):
+        program.generate("P", "flaw", count=1, attempts=2)

@@ -110,7 +110,8 @@ def test_sigterm_stops_quickly_and_resumably(tmp_path, env):
         log = tmp_path / "cli.log"
         proc = _cli("generate", "--seeds", str(seeds), "--config", str(config), "--out", str(run), env=env,
                     log=log)
-        time.sleep(2.5)
+        while server.stats.requests < 10 and proc.poll() is None:  # past start-up, generating
+            time.sleep(0.05)
         sent = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
