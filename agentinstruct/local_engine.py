@@ -9,7 +9,9 @@ serialised with a lock because a ``llama_cpp.Llama`` is not thread-safe.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
+import json
 import logging
 import os
 import threading
@@ -40,6 +42,45 @@ def embedded_model_path() -> Path:
         if candidate.is_file():
             return candidate
     raise FileNotFoundError(f"{GGUF_FILE} not found in the {GGUF_PACKAGE} package; reinstall it")
+
+
+_QUANT_TYPES = {"q8_0": "LLAMA_FTYPE_MOSTLY_Q8_0"}
+
+
+def requantized(source: Path, qtype: str, cache_dir: Path | None = None) -> Path:
+    """``source`` converted to ``qtype`` weights by llama.cpp's own quantizer, made once and kept.
+
+    The file is written under the cache directory (``models/``) next to a temporary name and renamed
+    into place, so a killed conversion never leaves a half-written model behind.
+    """
+    import ctypes
+
+    import llama_cpp
+
+    from agentinstruct.cache import cache_root, private_dir
+
+    if qtype not in _QUANT_TYPES:
+        raise ValueError(f"unknown weight type {qtype!r}; known: {sorted(_QUANT_TYPES)}")
+    folder = private_dir((cache_dir or cache_root()) / "models")
+    target = folder / f"{source.stem}.{qtype}.gguf"
+    if target.is_file() and target.stat().st_mtime >= source.stat().st_mtime:
+        return target
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = getattr(llama_cpp, _QUANT_TYPES[qtype])
+    params.allow_requantize = True
+    params.nthread = os.cpu_count() or 1
+    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+    log.info("converting %s to %s weights (once) -> %s", source.name, qtype, target)
+    from llama_cpp._utils import suppress_stdout_stderr
+
+    with suppress_stdout_stderr(disable=False):  # llama.cpp logs a line per tensor
+        status = llama_cpp.llama_model_quantize(str(source).encode(), str(partial).encode(),
+                                                ctypes.byref(params))
+    if status != 0:
+        partial.unlink(missing_ok=True)
+        raise RuntimeError(f"{source}: llama.cpp could not convert the weights to {qtype} (status {status})")
+    os.replace(partial, target)
+    return target
 
 
 @contextlib.contextmanager
@@ -99,7 +140,8 @@ class LlamaCppEngine:
                                   "stop"})
 
     def __init__(self, model_path: str | Path | None = None, n_ctx: int = 4096, n_threads: int | None = None,
-                 seed: int = 0, extra_buffers: bool = False, max_list_items: int = 8):
+                 seed: int = 0, extra_buffers: bool = False, max_list_items: int = 8,
+                 requantize: str | None = None):
         try:
             from llama_cpp import Llama
         except ImportError as exc:
@@ -107,9 +149,12 @@ class LlamaCppEngine:
         self.model_path = Path(model_path) if model_path else embedded_model_path()
         if not self.model_path.is_file():
             raise FileNotFoundError(f"{self.model_path}: GGUF model file not found")
+        if requantize and not model_path:
+            self.model_path = requantized(self.model_path, requantize)
         self.seed = seed
         self.max_list_items = max_list_items
         self._lock = threading.Lock()
+        self._asked: dict[str, int] = {}
         # llama-cpp-python's default is half the cores; prompt evaluation dominates here, so use them all.
         n_threads = n_threads or os.cpu_count() or 1
         with _CONSTRUCT_LOCK, _model_params(extra_buffers):
@@ -130,7 +175,7 @@ class LlamaCppEngine:
         kwargs = {
             "max_tokens": cfg.max_tokens or 512,
             "temperature": 0.7 if cfg.temperature is None else cfg.temperature,
-            "seed": cfg.seed if cfg.seed is not None else self.seed,
+            "seed": self._sampling_seed(cfg, messages),
         }
         if cfg.top_p is not None:
             kwargs["top_p"] = cfg.top_p
@@ -159,6 +204,23 @@ class LlamaCppEngine:
             usage=Usage(input_tokens=usage.get("prompt_tokens"), output_tokens=usage.get("completion_tokens"),
                         total_tokens=usage.get("total_tokens")),
         )
+
+    def _sampling_seed(self, cfg, messages: list[dict]) -> int:
+        """The request's seed if it names one; else the engine seed plus how often this prompt came before.
+
+        DSPy keeps a ``rollout_id`` out of the request, so without this every retry or extra sample of
+        one prompt would decode identically under the fixed seed. Counting repeats keeps runs
+        reproducible (the n-th asking of a prompt always gets the same seed) while repeats differ.
+        """
+        explicit = cfg.seed if cfg.seed is not None else (cfg.extensions or {}).get("seed")
+        if explicit is not None:
+            return int(explicit)
+        key = hashlib.sha256(json.dumps([messages, cfg.response_format], sort_keys=True, default=str)
+                             .encode("utf-8")).hexdigest()
+        with self._lock:
+            repeat = self._asked.get(key, 0)
+            self._asked[key] = repeat + 1
+        return self.seed + repeat
 
     def stream(self, request):
         """Streaming is not offered; DSPy falls back to ``complete``."""

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 import dspy
 
+from agentinstruct.compact_adapter import adapter_for
 from agentinstruct.engine.accounting import current_role
 
 
@@ -33,6 +34,8 @@ class RoleLMs:
     def use(self, role: str) -> Iterator[None]:
         """Run the enclosed predictor calls on the role's LM (or the ambient LM if unbound).
 
+        A bound LM brings its adapter (``adapter_for``: the compact one for the embedded model).
+
         The role is published in a context variable so that usage is accounted per role.
         """
         if self.guard is not None:
@@ -43,7 +46,8 @@ class RoleLMs:
             if lm is None:
                 yield
             else:
-                with dspy.context(lm=lm):
+                adapter = adapter_for(lm)
+                with dspy.context(lm=lm, **({"adapter": adapter} if adapter is not None else {})):
                     yield
         finally:
             current_role.reset(token)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 
 import dspy
 
-from agentinstruct.engine.outcome import Example, UnitOutcome
+from agentinstruct.engine.outcome import UnitOutcome
 from agentinstruct.engine.plan import UnitPlan
 from agentinstruct.seeds import SeedDoc
 from agentinstruct.taxonomy import SkillSpec
@@ -71,7 +72,7 @@ class SkillProgram(dspy.Module):
             return seed_text
         with self.lms.use("transformer"):
             passage = self.transformers[transformation](seed_text=seed_text).passage
-        return _require_text(passage, f"transformation {transformation}")
+        return _require_text(passage, f"transformation {transformation}", _min_passage_words(seed_text))
 
     def generate(self, passage: str, instruction_type: str, count: int = 1, attempts: int | None = None) -> list[str]:
         """Seed Instruction Generation: up to ``count`` distinct instructions of one type about the passage.
@@ -89,7 +90,7 @@ class SkillProgram(dspy.Module):
             with self.lms.use("generator"):
                 text = self.generators[instruction_type](passage=passage, config=config).task
             text = text.strip() if isinstance(text, str) else ""
-            if len(text.split()) >= MIN_INSTRUCTION_WORDS and text not in instructions:
+            if instruction_problem(text, passage) is None and text not in instructions:
                 instructions.append(text)
             else:
                 rejected.append(text)
@@ -115,7 +116,8 @@ class SkillProgram(dspy.Module):
                 )
             passage = item.passage
             if spec_goal.edits_passage:
-                passage = _require_text(out.modified_passage, f"editor {goal} (passage)")
+                passage = _require_text(out.modified_passage, f"editor {goal} (passage)",
+                                        _min_passage_words(item.passage))
             edited.append(PassageItem(
                 passage=passage,
                 instruction=_require_text(out.modified_instruction, f"editor {goal}", MIN_INSTRUCTION_WORDS),
@@ -181,12 +183,44 @@ class EmptyOutputError(ValueError):
 
 
 MIN_INSTRUCTION_WORDS = 3
+MIN_PASSAGE_WORDS = 25
+"""A transformed or edited passage shorter than this (or than half its source) is a failed transformation."""
+
+
+def _min_passage_words(source: str) -> int:
+    return max(1, min(MIN_PASSAGE_WORDS, len(source.split()) // 2))
+_FIELD = r"(task|instruction|passage|question|answer|response|suggestion|modified_\w+)"
+_PLACEHOLDER = re.compile(rf"\{{{_FIELD}\}}|^\W*{_FIELD}\W*$", re.IGNORECASE)
+_META = re.compile(r"^\W*(please\s+)?(write|create|generate|make|ask|here is)\s+(a|an|one|the|your)\s+(\w+\s+){0,2}"
+                   r"(question|task|instruction)s?(\s+(about|on|for|from|of)\s+(the|this)\s+(passage|text))?\W*$",
+                   re.IGNORECASE)
+
+
+def instruction_problem(text: str, passage: str) -> str | None:
+    """Why ``text`` is not a usable instruction about ``passage`` (None when it is).
+
+    Small models under a JSON grammar often fill the field with a template placeholder (``{task}``), the
+    field's name, or a heading copied from the passage (``Heap Queues``); none of these is an
+    instruction, and each is counted as a failed attempt rather than written.
+    """
+    if len(text.split()) < MIN_INSTRUCTION_WORDS:
+        return f"fewer than {MIN_INSTRUCTION_WORDS} words"
+    if _PLACEHOLDER.search(text):
+        return "a template placeholder"
+    if _META.match(text):
+        return "a description of an instruction, not an instruction"
+    if " ".join(text.casefold().split()) in " ".join(passage.casefold().split()):
+        return "copied from the passage"
+    return None
 
 
 def _require_text(value: object, where: str, min_words: int = 1) -> str:
-    """The stripped text, or ``EmptyOutputError`` when it is empty or shorter than ``min_words`` words."""
+    """The stripped text, or ``EmptyOutputError`` when it is empty, a bare template placeholder (``{response}``)
+    or shorter than ``min_words`` words."""
     if not isinstance(value, str) or not value.strip():
         raise EmptyOutputError(f"{where} produced an empty output")
+    if _PLACEHOLDER.fullmatch(value.strip()) or _PLACEHOLDER.match(value.strip()):
+        raise EmptyOutputError(f"{where} produced a template placeholder ({value.strip()[:60]!r})")
     if len(value.split()) < min_words:
         raise EmptyOutputError(f"{where} produced a degenerate output ({value.strip()[:60]!r})")
     return value.strip()
@@ -200,46 +234,14 @@ def program_hash(program: dspy.Module) -> str:
 
 
 def run_plan(program: SkillProgram, plan: UnitPlan, seed: SeedDoc) -> UnitOutcome:
-    """Execute a sampled ``UnitPlan`` on one seed; every failed step is recorded, none is dropped."""
-    outcome = UnitOutcome()
-    for path in plan.paths:
-        try:
-            passage = program.transform(seed.text, path.transformation)
-        except Exception as exc:  # noqa: BLE001 - recorded with a reason code by outcome.fail
-            outcome.fail("transform", path.transformation, exc)
-            continue
-        for itype in path.instruction_types:
-            try:
-                texts = program.generate(passage, itype, plan.instructions_per_type, plan.generation_attempts)
-            except Exception as exc:  # noqa: BLE001
-                outcome.fail("generate", itype, exc)
-                continue
-            for text in texts:
-                base = PassageItem(passage=passage, instruction=text, instruction_type=itype,
-                                   transformation=path.transformation,
-                                   agents=[f"transform:{path.transformation}", f"generate:{itype}"])
-                items, frontier = [base], [base]
-                for goal in path.goals:
-                    refined = []
-                    for item in frontier:
-                        try:
-                            refined.extend(program.refine(item, goal, plan.suggestions))
-                        except Exception as exc:  # noqa: BLE001
-                            outcome.fail("refine", goal, exc)
-                    items.extend(refined)
-                    frontier = refined
-                for item in items:
-                    try:
-                        item.response = program.respond(item)
-                    except Exception as exc:  # noqa: BLE001
-                        outcome.fail("respond", itype, exc)
-                        continue
-                    outcome.examples.append(Example(
-                        messages=program.messages(item),
-                        subcategory=item.instruction_type,
-                        transformation=item.transformation,
-                        refinement_round=item.round,
-                        refinement_goal=item.goal,
-                        agents=[*item.agents, "respond"],
-                    ))
-    return outcome
+    """Execute a sampled ``UnitPlan`` on one seed; every failed step is recorded, none is dropped.
+
+    The plan loop is ``programs.special.flow.run_paths``; the standard last stage is the teacher's response.
+    """
+    from programs.special.flow import Finished, run_paths  # flow builds on this module's PassageItem
+
+    def respond(item: PassageItem) -> Finished:
+        item.response = program.respond(item)
+        return Finished(messages=program.messages(item), agents=["respond"])
+
+    return run_paths(program, plan, seed, respond)

@@ -12,7 +12,7 @@ class Edit(dspy.Signature):
     instruction: str = dspy.InputField(desc="The instruction before editing.")
     suggestion: str = dspy.InputField(desc="The change to make.")
     modified_passage: str = dspy.OutputField(desc="The passage after editing.")
-    modified_instruction: str = dspy.OutputField(desc="The instruction after editing.")
+    modified_instruction: str = dspy.OutputField(desc="The full instruction after editing, written out.")
 
 
 class EditInstruction(dspy.Signature):
@@ -22,4 +22,4 @@ class EditInstruction(dspy.Signature):
     passage: str = dspy.InputField(desc="The passage the instruction is about (not to be changed).")
     instruction: str = dspy.InputField(desc="The instruction before editing.")
     suggestion: str = dspy.InputField(desc="The change to make.")
-    modified_instruction: str = dspy.OutputField(desc="The instruction after editing.")
+    modified_instruction: str = dspy.OutputField(desc="The full instruction after editing, written out.")

@@ -9,4 +9,4 @@ class GenerateInstruction(dspy.Signature):
     contain its own answer."""
 
     passage: str = dspy.InputField(desc="The text the instruction is about.")
-    task: str = dspy.OutputField(desc="The instruction: a question or task about the passage.")
+    task: str = dspy.OutputField(desc="The instruction itself, written out in full as a user would ask it.")

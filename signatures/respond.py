@@ -9,4 +9,4 @@ class Respond(dspy.Signature):
     explain why. Explain your reasoning before giving the final answer."""
 
     request: str = dspy.InputField(desc="The user's request, including any passage it refers to.")
-    response: str = dspy.OutputField(desc="The answer to the request.")
+    response: str = dspy.OutputField(desc="The full answer to the request, with its reasoning.")

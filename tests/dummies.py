@@ -6,10 +6,14 @@ import dspy
 from dspy.utils import DummyLM
 
 ALL_FIELDS = {
-    "passage": "Hyperuricemia may raise cardiovascular risk, studies suggest.",
+    "passage": ("Hyperuricemia may raise cardiovascular risk, studies suggest. In a cohort of 4,000 adults, those "
+                "with the highest uric acid levels had more heart attacks over ten years, although the authors "
+                "caution that diet and kidney function were not fully controlled."),
     "task": "Which finding most strengthens the argument?",
     "suggestions": ["Add a distractor that seems relevant but is not."],
-    "modified_passage": "Hyperuricemia may raise cardiovascular risk; the causal link is unproven.",
+    "modified_passage": ("Hyperuricemia may raise cardiovascular risk; the causal link is unproven. In a cohort of "
+                         "adults, those with high uric acid levels had more heart attacks, but diet and kidney "
+                         "function were not controlled, so the finding may reflect other causes."),
     "modified_instruction": "Which finding, if true, most strengthens the argument? (A) ... (E) ...",
     "response": "The answer is (D), because it links high uric acid to heart disease.",
     "rationale": "Grounded and correct.",

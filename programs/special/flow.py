@@ -29,7 +29,7 @@ class Finished:
 
 
 def run_paths(program, plan, seed, finish: Callable[[PassageItem], Finished]):
-    """Execute a sampled ``UnitPlan`` like ``programs.skill.run_plan``, with ``finish`` as the last stage.
+    """Execute a sampled ``UnitPlan``: transform -> generate -> refine, with ``finish`` as the last stage.
 
     Every failed step is recorded with ``outcome.fail`` (reason from the exception) and every refused
     item with ``outcome.reject`` (reason from the check); none is dropped silently.

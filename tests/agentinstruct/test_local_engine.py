@@ -73,3 +73,21 @@ def test_generate_end_to_end_on_the_embedded_model(tmp_path, embedded_lm):
     assert sum(summary.failures_by_reason.values()) == len(failures)
     for record in records:
         assert record.lineage.models["generator"] == "local/smollm2"
+
+
+def test_repeats_of_a_prompt_get_new_seeds_reproducibly():
+    """DSPy keeps rollout ids out of the request: the n-th asking of one prompt gets seed + n."""
+    import threading
+    from types import SimpleNamespace
+
+    from agentinstruct.local_engine import LlamaCppEngine
+
+    engine = LlamaCppEngine.__new__(LlamaCppEngine)  # no model load: only the seed logic runs
+    engine.seed, engine._asked, engine._lock = 7, {}, threading.Lock()
+    cfg = SimpleNamespace(seed=None, extensions=None, response_format=None)
+    prompt, other = [{"role": "user", "content": "Q?"}], [{"role": "user", "content": "R?"}]
+    assert [engine._sampling_seed(cfg, prompt) for _ in range(3)] == [7, 8, 9]
+    assert engine._sampling_seed(cfg, other) == 7
+    assert engine._sampling_seed(SimpleNamespace(seed=42, extensions=None, response_format=None), prompt) == 42
+    assert engine._sampling_seed(SimpleNamespace(seed=None, extensions={"seed": 5}, response_format=None),
+                                 prompt) == 5

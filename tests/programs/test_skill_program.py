@@ -115,3 +115,28 @@ def test_generation_retries_until_a_usable_instruction():
     with dspy.context(lm=DummyLM([{"task": "Heap"}] * 2, adapter=dspy.JSONAdapter()),
                       adapter=dspy.JSONAdapter()), pytest.raises(EmptyOutputError, match="Heap"):
         program.generate("P", "flaw", count=1, attempts=2)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("{task}", "fewer than"),
+    ("The {task} goes here", "placeholder"),
+    ("Write a question about the passage.", "description of an instruction"),
+    ("Generate one main idea question", "description of an instruction"),
+    ("keeping a sourdough starter", "copied from the passage"),
+    ("What does a healthy starter do within eight hours of a feeding?", None),
+    ("Write a two-sentence summary of the passage for a child.", None),
+])
+def test_instruction_problems_are_named(text, problem):
+    from programs.skill import instruction_problem
+
+    passage = "Keeping a Sourdough Starter. A healthy starter doubles within four to eight hours."
+    found = instruction_problem(text, passage)
+    assert found == problem if problem is None else problem in found
+
+
+def test_a_placeholder_response_is_a_validation_failure():
+    program = SkillProgram(load_skills()["reading_comprehension"])
+    item = PassageItem(passage="P", instruction="What is P about?", instruction_type="literal_comprehension",
+                       transformation="identity")
+    with dspy.context(lm=make_dummy(response="{response}")), pytest.raises(EmptyOutputError, match="placeholder"):
+        program.respond(item)

@@ -6,6 +6,7 @@ from pathlib import Path
 import dspy
 import pytest
 
+from agentinstruct.compact_adapter import CompactJSONAdapter
 from agentinstruct.taxonomy import load_skills
 from programs.skill import SkillProgram
 from signatures import Edit, EditInstruction, GenerateInstruction, JudgeQuality, Respond, Suggest, Transform
@@ -36,8 +37,8 @@ def test_every_signature_predicts_typed_outputs(signature, dummy_lm):
             assert isinstance(value, str) and value
 
 
-def _render(predictor: dspy.Predict, inputs: dict) -> str:
-    messages = dspy.JSONAdapter().format(predictor.signature, demos=[], inputs=inputs)
+def _render(predictor: dspy.Predict, inputs: dict, adapter: dspy.Adapter | None = None) -> str:
+    messages = (adapter or dspy.JSONAdapter()).format(predictor.signature, demos=[], inputs=inputs)
     return "\n\n".join(f"=== {m['role']} ===\n{m['content']}" for m in messages) + "\n"
 
 
@@ -49,13 +50,21 @@ GOLDEN_CASES = {
     "rc_edit_make_unanswerable": (PROGRAM.editors["make_unanswerable"], INPUTS[Edit]),
     "rc_respond": (PROGRAM.responder, INPUTS[Respond]),
 }
+COMPACT_CASES = {  # the embedded model's prompts (agentinstruct.compact_adapter)
+    "compact_rc_generate_strengthen": GOLDEN_CASES["rc_generate_strengthen"],
+    "compact_rc_suggest_make_complex": GOLDEN_CASES["rc_suggest_make_complex"],
+    "compact_rc_edit_make_unanswerable": GOLDEN_CASES["rc_edit_make_unanswerable"],
+}
 
 
-@pytest.mark.parametrize("name", list(GOLDEN_CASES))
+@pytest.mark.parametrize("name", [*GOLDEN_CASES, *COMPACT_CASES])
 def test_golden_prompts(name):
     """Prompt drift shows up as a diff; regenerate with UPDATE_GOLDEN=1 after a deliberate change."""
-    predictor, inputs = GOLDEN_CASES[name]
-    rendered = _render(predictor, inputs)
+    if name in COMPACT_CASES:
+        (predictor, inputs), adapter = COMPACT_CASES[name], CompactJSONAdapter()
+    else:
+        (predictor, inputs), adapter = GOLDEN_CASES[name], None
+    rendered = _render(predictor, inputs, adapter)
     path = GOLDEN / f"{name}.txt"
     if os.environ.get("UPDATE_GOLDEN") == "1":
         path.write_text(rendered, encoding="utf-8")
