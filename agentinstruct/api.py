@@ -31,10 +31,12 @@ def resolve_config(
     seed: int | None = None,
     max_calls: int | None = None,
     max_cost: float | None = None,
+    backend: str | None = None,
+    ray_address: str | None = None,
 ) -> RunConfig:
     """A ``RunConfig`` from an object or a file, with command-line style overrides applied."""
     cfg = config if isinstance(config, RunConfig) else load_config(config)
-    updates = {}
+    updates = {k: v for k, v in (("backend", backend), ("ray_address", ray_address)) if v is not None}
     if skills:
         updates["skills"] = skills
     if limit is not None:
@@ -64,6 +66,8 @@ def generate(
     lms: Mapping[str, dspy.BaseLM] | dspy.BaseLM | None = None,
     compiled_dir: str | Path | None = "artifacts/compiled",
     progress: ProgressHook | None = None,
+    backend: str | None = None,
+    ray_address: str | None = None,
 ) -> RunSummary:
     """Generate records from ``seeds`` into the run directory ``out``; returns the run's summary.
 
@@ -72,6 +76,8 @@ def generate(
     out use the configured model). Records go to ``out/data/*.jsonl``; rejected seeds to
     ``out/rejects.jsonl``; failed steps to ``out/failures.jsonl``. With ``resume=True`` an interrupted
     run continues where it stopped, with the config it was started with unless ``config`` is given.
+    ``backend="ray"`` (or ``generation.backend: ray``) runs the units on Ray actors, joining the cluster at
+    ``ray_address`` (default: a local Ray instance); records are the same as the local backend's.
     """
     from programs import RoleLMs, load_suite, program_hash
 
@@ -85,7 +91,10 @@ def generate(
         if not (resume and manifest.is_file()):
             raise ValueError("a new run needs a seeds path (only --resume can take it from the run's manifest)")
         seeds = json.loads(manifest.read_text(encoding="utf-8"))["seeds"]
-    cfg = resolve_config(config, skills=skills, limit=limit, seed=seed, max_calls=max_calls, max_cost=max_cost)
+    cfg = resolve_config(config, skills=skills, limit=limit, seed=seed, max_calls=max_calls, max_cost=max_cost,
+                         backend=backend, ray_address=ray_address)
+    if cfg.generation.backend == "ray" and lms is not None:
+        raise ValueError("the Ray backend builds its models from the config on each worker; lms= is local only")
     seeds = Path(seeds)
     if not seeds.exists():
         raise FileNotFoundError(f"{seeds}: seeds path does not exist")
@@ -111,8 +120,13 @@ def generate(
                          "python": platform.python_version()},
         })
         gate = QualityGate(cfg.quality, run.root) if (cfg.quality.dedup or cfg.quality.decontaminate) else None
+        unit_backend = None
+        if cfg.generation.backend == "ray":
+            from agentinstruct.engine.ray_backend import RayBackend
+
+            unit_backend = RayBackend(cfg, suite, accountant)
         driver = Driver(cfg, suite, models, hashes, concurrency=cfg.generation.concurrency, progress=progress,
-                        gate=gate)
+                        gate=gate, backend=unit_backend)
         with dspy.context(usage_tracker=accountant, adapter=dspy.JSONAdapter()):
             summary = driver.run(seeds, run)
         summary.usage_by_model = dict(accountant.by_model)

@@ -35,6 +35,11 @@ def generate(
                                                    "invocation has spent this many USD.")] = None,
     compiled_dir: Annotated[Path, typer.Option("--compiled-dir", help="Where compiled programs "
                                                "(<skill>.json) are looked up.")] = Path("artifacts/compiled"),
+    backend: Annotated[str | None, typer.Option("--backend", help="Where units run: 'local' (threads) or "
+                                                "'ray' (Ray actors; default: the config's, local).")] = None,
+    ray_address: Annotated[str | None, typer.Option("--ray-address", help="The Ray cluster to join with "
+                                                    "--backend ray (e.g. 'auto' or 'ray://head:10001'; "
+                                                    "default: a local Ray instance).")] = None,
 ) -> None:
     """Generate instruction data with the AgentInstruct flows and print a summary."""
     from agentinstruct.api import generate as run_generate
@@ -43,6 +48,8 @@ def generate(
         raise typer.BadParameter("give exactly one of --out (new run) or --resume (existing run)")
     if seeds is None and resume is None:
         raise typer.BadParameter("a new run needs --seeds")
+    if backend not in (None, "local", "ray"):
+        raise typer.BadParameter("--backend is 'local' or 'ray'")
     skill_list = [s.strip() for s in skills.split(",") if s.strip()] if skills else None
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("records {task.fields[records]} failures {task.fields[failures]}"),
@@ -56,7 +63,8 @@ def generate(
 
         summary = run_generate(seeds, resume or out, skills=skill_list, config=config, limit=limit, seed=seed,
                                resume=resume is not None, compiled_dir=compiled_dir, progress=hook,
-                               max_calls=max_calls, max_cost=max_cost)
+                               max_calls=max_calls, max_cost=max_cost, backend=backend,
+                               ray_address=ray_address)
     print_summary(summary)
     if summary.stopped_early:
         raise typer.Exit(code=3)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import sys
 import threading
 from collections import defaultdict
-from typing import Any
+from typing import Any, NamedTuple
 
 from dspy.utils.usage_tracker import UsageTracker
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,14 +38,30 @@ class BudgetConfig(BaseModel):
     """USD per 1M (input, output) tokens by model name; overrides LiteLLM's price list."""
 
 
+class UsageRecord(NamedTuple):
+    """One completed call, attributed to its model, role and skill."""
+
+    model: str
+    role: str
+    skill: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+
+
 class BudgetExhausted(RuntimeError):
     """A budget limit was reached; the run stops cleanly and can be resumed with a new budget."""
 
 
 def _litellm_cost(model: str, prompt: int, completion: int) -> float | None:
-    try:
-        import litellm
+    """LiteLLM's price for a call, only when LiteLLM is already loaded (its compatibility engine is in use).
 
+    Importing LiteLLM costs seconds (and tries to fetch its price list); the native engine never needs it.
+    """
+    litellm = sys.modules.get("litellm")
+    if litellm is None:
+        return None
+    try:
         cost_in, cost_out = litellm.cost_per_token(model=model, prompt_tokens=prompt, completion_tokens=completion)
     except Exception as exc:  # noqa: BLE001 - LiteLLM raises many types for unknown models; logged, cost unknown
         log.debug("no LiteLLM price for %s: %s", model, exc)
@@ -63,6 +80,8 @@ class Accountant(UsageTracker):
         self.by_role: dict[str, UsageTotals] = defaultdict(UsageTotals)
         self.by_skill: dict[str, UsageTotals] = defaultdict(UsageTotals)
         self.unpriced: set[str] = set()
+        self.journal: list[UsageRecord] | None = None
+        """When a list, every recorded call is appended (a Ray worker sends it back to the driver)."""
         self.calls = 0
         self.cost_usd = 0.0
 
@@ -72,11 +91,12 @@ class Accountant(UsageTracker):
             return (prompt * per_in + completion * per_out) / 1e6
         if isinstance(reported, (int, float)) and reported > 0:
             return float(reported)
-        if model.startswith("local/"):
-            return 0.0
+        if model.startswith("local/") or model in self.unpriced:
+            return 0.0  # an unpriced model is looked up once, not on every call
         cost = _litellm_cost(model, prompt, completion)
         if cost is None:
-            self.unpriced.add(model)
+            with self._lock:
+                self.unpriced.add(model)
             return 0.0
         return cost
 
@@ -86,15 +106,20 @@ class Accountant(UsageTracker):
         prompt = int(usage_entry.get("prompt_tokens") or 0)
         completion = int(usage_entry.get("completion_tokens") or 0)
         cost = self._cost(lm, prompt, completion, usage_entry.get("cost"))
-        role, skill = current_role.get(), current_skill.get()
+        self.record(UsageRecord(lm, current_role.get(), current_skill.get(), prompt, completion, cost))
+
+    def record(self, usage: UsageRecord) -> None:
+        """Count one completed call (from ``add_usage``, or reported by a remote worker)."""
         with self._lock:
             self.calls += 1
-            self.cost_usd += cost
-            for bucket in (self.by_model[lm], self.by_role[role], self.by_skill[skill]):
+            self.cost_usd += usage.cost_usd
+            for bucket in (self.by_model[usage.model], self.by_role[usage.role], self.by_skill[usage.skill]):
                 bucket.calls += 1
-                bucket.prompt_tokens += prompt
-                bucket.completion_tokens += completion
-                bucket.cost_usd += cost
+                bucket.prompt_tokens += usage.prompt_tokens
+                bucket.completion_tokens += usage.completion_tokens
+                bucket.cost_usd += usage.cost_usd
+            if self.journal is not None:
+                self.journal.append(usage)
 
     def check(self) -> None:
         """Raise ``BudgetExhausted`` when a limit has been reached (called before each predictor call)."""

@@ -7,24 +7,24 @@ uncommitted, and its partial lines are dropped on resume (``RunDir._drop_orphans
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
 
 from agentinstruct.config import RunConfig
-from agentinstruct.engine.accounting import current_skill
+from agentinstruct.engine.backend import LocalBackend, UnitBackend
 from agentinstruct.engine.failures import Failure, excerpt
 from agentinstruct.engine.ledger import DONE, FAILED
 from agentinstruct.engine.outcome import FatalRunError, StepFailure, UnitOutcome
-from agentinstruct.engine.plan import NoCompatibleAgent, choose_skills, plan_unit, unit_rng
+from agentinstruct.engine.plan import choose_skills
 from agentinstruct.engine.rundir import RunDir
 from agentinstruct.engine.summary import RunSummary
+from agentinstruct.engine.unit import run_unit
 from agentinstruct.quality.gate import QualityGate
 from agentinstruct.records import Lineage, Message, Record, record_id
 from agentinstruct.seeds import SeedDoc, SeedReject, iter_seeds
@@ -63,6 +63,7 @@ class Driver:
         concurrency: int = 1,
         progress: ProgressHook | None = None,
         gate: QualityGate | None = None,
+        backend: UnitBackend | None = None,
     ):
         self.config = config
         self.programs = dict(programs)
@@ -72,6 +73,8 @@ class Driver:
         self.progress = progress or (lambda event, n: None)
         self.stop = _StopFlag()
         self.gate = gate
+        self.backend = backend
+        """Where units run; default: a ``LocalBackend`` of ``concurrency`` threads."""
 
     # -- units ------------------------------------------------------------------------------------
     def _units(self, seeds_path: Path, run: RunDir, summary: RunSummary,
@@ -103,16 +106,7 @@ class Driver:
                 yield unit_id, item, skill
 
     def _run_unit(self, unit_id: str, seed: SeedDoc, skill: str) -> UnitOutcome:
-        current_skill.set(skill)  # runs in a copied context: accounting attributes calls to the skill
-        program = self.programs[skill]
-        rng = unit_rng(self.config.generation.seed, seed.id, skill)
-        outcome = UnitOutcome()
-        try:
-            plan = plan_unit(program.spec, seed, rng, self.config.generation)
-        except NoCompatibleAgent as exc:
-            outcome.reject("plan", None, "seed", str(exc))
-            return outcome
-        return program.run_plan(plan, seed)
+        return run_unit(self.programs[skill], seed, skill, self.config.generation)
 
     def _commit(self, run: RunDir, unit_id: str, seed: SeedDoc, skill: str, outcome: UnitOutcome,
                 summary: RunSummary) -> None:
@@ -180,19 +174,17 @@ class Driver:
             if threading.current_thread() is threading.main_thread():
                 previous[sig] = signal.signal(sig, lambda s, f: self.stop.set(signal.Signals(s).name))
         try:
-            with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="unit") as pool:
+            backend = self.backend or LocalBackend(self.concurrency, self._run_unit)
+            with backend:
                 in_flight: dict[Future, tuple[str, SeedDoc, str]] = {}
                 for unit_id, seed, skill in self._units(Path(seeds_path), run, summary, known_rejects):
                     if unit_id in committed:
                         summary.units_skipped += 1
                         continue
                     run.ledger.start(unit_id, seed.id, skill)
-                    # Each unit runs in a copy of this context, so dspy.context settings (usage tracker,
-                    # adapter) reach the worker threads.
-                    ctx = contextvars.copy_context()
-                    future = pool.submit(ctx.run, self._run_unit, unit_id, seed, skill)
+                    future = backend.submit(unit_id, seed, skill)
                     in_flight[future] = (unit_id, seed, skill)
-                    if len(in_flight) >= self.concurrency * 2:
+                    if len(in_flight) >= backend.concurrency * 2:
                         self._drain(run, in_flight, summary, FIRST_COMPLETED)
                     if self.stop.is_set():
                         break

@@ -30,6 +30,7 @@ _BY_CLASS = {
     "AuthenticationError": "auth",
     "PermissionDeniedError": "auth",
     "BudgetExceededError": "auth",
+    "CallsHalted": "auth",
     "LMInvalidRequestError": "provider",
     "LMServerError": "provider",
     "LMTransportError": "provider",

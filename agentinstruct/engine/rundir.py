@@ -43,6 +43,7 @@ class JsonlWriter:
         self.path = path
         self._lock = threading.Lock()
         self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._dirty = False
 
     def write(self, line: str) -> None:
         """Append one line and flush it to the OS."""
@@ -51,12 +52,16 @@ class JsonlWriter:
         with self._lock:
             self._fh.write(line + "\n")
             self._fh.flush()
+            self._dirty = True
 
     def sync(self) -> None:
-        """fsync what was written so far."""
+        """fsync what was written so far (nothing to do when nothing was written since the last sync)."""
         with self._lock:
+            if not self._dirty:
+                return
             self._fh.flush()
             os.fsync(self._fh.fileno())
+            self._dirty = False
 
     def close(self) -> None:
         """Flush, fsync and close."""

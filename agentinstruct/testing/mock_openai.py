@@ -3,7 +3,8 @@
 It answers ``POST /v1/chat/completions`` after a fixed latency with deterministic content: when the request
 carries a JSON schema (DSPy's JSONAdapter), the reply is a JSON object that satisfies it, with values
 derived from a hash of the request. Faults are injected deterministically per (request, attempt): HTTP 429
-with ``Retry-After``, HTTP 500, malformed JSON content, and hangs past the client's timeout. The server
+with ``Retry-After``, HTTP 500, malformed JSON content, and hangs past the client's timeout; and, after a
+number of requests, 401 (revoked key) or 429 ``insufficient_quota`` on every request. The server
 stops by itself after ``max_seconds`` or ``max_requests``.
 
 Run it standalone with ``python -m agentinstruct.testing.mock_openai --port 8000``.
@@ -38,6 +39,10 @@ class Faults:
     retry_after_s: float = 0.05
     fail_attempts: int = 1
     """Faults hit only the first ``fail_attempts`` attempts of a request, so retries eventually succeed."""
+    auth_after: int | None = None
+    """Every request after this many is refused with 401 (a revoked key)."""
+    quota_after: int | None = None
+    """Every request after this many gets 429 ``insufficient_quota`` (an exhausted account, not a rate limit)."""
 
 
 @dataclass
@@ -48,10 +53,17 @@ class MockStats:
     by_status: Counter = field(default_factory=Counter)
     faults: Counter = field(default_factory=Counter)
     completions: int = 0
+    arrivals: list[float] = field(default_factory=list)
+    """``time.monotonic()`` of each request's arrival."""
 
 
 def _digest(*parts: str) -> int:
     return int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:8], "big")
+
+
+_WORDS = ("alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta", "lambda", "zeta", "harbour",
+          "river", "market", "bridge", "ledger", "lantern", "orchard", "canal", "ferry", "meadow", "quarry",
+          "mill", "tower", "valley", "which", "when", "because", "after", "before", "during", "many", "few")
 
 
 def _value(schema: dict, seed: str, depth: int = 0):
@@ -71,9 +83,10 @@ def _value(schema: dict, seed: str, depth: int = 0):
         return bool(_digest(seed) % 2)
     if isinstance(kind, list):
         return _value({**schema, "type": kind[0]}, seed, depth)
-    words = ("alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta", "lambda", "zeta")
+    # A sentence-length string (24 words): long enough to pass the programs' checks for degenerate output.
     h = _digest(seed)
-    return " ".join(words[(h >> (4 * i)) % len(words)] for i in range(6)) + f" {h % 9973}?"
+    picks = [_WORDS[_digest(seed, str(i)) % len(_WORDS)] for i in range(24)]
+    return " ".join(picks) + f" {h % 9973}?"
 
 
 _FIELDS = re.compile(r"`(\w+)`(?: \(must be formatted as a valid Python ([^)]*\)?)\))?")
@@ -148,11 +161,33 @@ class MockOpenAIServer:
             roll -= share
         return None
 
+    def _refusal(self, number: int) -> web.Response | None:
+        """The 401 or quota 429 that request ``number`` gets, if the faults say so."""
+        f = self.faults
+        if f.auth_after is not None and number > f.auth_after:
+            self.stats.by_status[401] += 1
+            self.stats.faults["auth"] += 1
+            return web.json_response({"error": {"message": "Incorrect API key provided",
+                                                "type": "invalid_request_error", "code": "invalid_api_key"}},
+                                     status=401)
+        if f.quota_after is not None and number > f.quota_after:
+            self.stats.by_status[429] += 1
+            self.stats.faults["quota"] += 1
+            return web.json_response({"error": {"message": "You exceeded your current quota",
+                                                "type": "insufficient_quota", "code": "insufficient_quota"}},
+                                     status=429)
+        return None
+
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.stats.requests += 1
+        self.stats.arrivals.append(time.monotonic())
         if self.stats.requests >= self.max_requests:
             self._stop.set()
+        refused = self._refusal(self.stats.requests)
+        if refused is not None:
+            await asyncio.sleep(self.latency_s)
+            return refused
         key = json.dumps([body.get("messages"), body.get("response_format"), body.get("temperature"),
                           body.get("seed")], sort_keys=True)
         fault = self._fault(key)
