@@ -14,7 +14,7 @@ import dspy
 from agentinstruct.cache import configure_request_cache
 from agentinstruct.config import ROLES, RunConfig, load_config
 from agentinstruct.engine.accounting import Accountant
-from agentinstruct.engine.driver import Driver, ProgressHook
+from agentinstruct.engine.driver import Driver, ProgressHook, StopFlag
 from agentinstruct.engine.rundir import RunDir
 from agentinstruct.engine.summary import RunSummary
 from agentinstruct.lm import build_role_lms, role_model_names
@@ -101,8 +101,14 @@ def generate(
     configure_request_cache(cfg.cache)
     role_lms = build_role_lms(cfg.models, overrides=lms)
     accountant = Accountant(cfg.budget)
+    stop = StopFlag()
+
+    def guard() -> None:  # before every LLM call: a requested stop, then the budget
+        stop.check()
+        accountant.check()
+
     suite = load_suite(cfg.generation.skills, cfg.generation.skills_dir, compiled_dir,
-                       RoleLMs(role_lms, guard=accountant.check))
+                       RoleLMs(role_lms, guard=guard))
     hashes = {name: program_hash(program) for name, program in suite.items()}
     models = role_model_names(cfg.models, role_lms)
     run = RunDir(out, resume=resume)
@@ -126,7 +132,7 @@ def generate(
 
             unit_backend = RayBackend(cfg, suite, accountant)
         driver = Driver(cfg, suite, models, hashes, concurrency=cfg.generation.concurrency, progress=progress,
-                        gate=gate, backend=unit_backend)
+                        gate=gate, backend=unit_backend, stop=stop)
         with dspy.context(usage_tracker=accountant, adapter=dspy.JSONAdapter()):
             summary = driver.run(seeds, run)
         summary.usage_by_model = dict(accountant.by_model)

@@ -35,8 +35,16 @@ ProgressHook = Callable[[str, int], None]
 """Called with (event, amount): events are "seed", "unit", "record", "failure"."""
 
 
-class _StopFlag:
-    """Set by SIGINT/SIGTERM: no new unit starts; units in flight finish and commit."""
+class StopRequested(RuntimeError):
+    """Raised at a unit's next LLM call once a stop was asked for: the unit is left uncommitted."""
+
+
+class StopFlag:
+    """Set by SIGINT/SIGTERM: no new unit starts, and units in flight stop at their next LLM call.
+
+    A stopped unit is not committed (the ledger keeps it pending), so ``--resume`` redoes it; the calls
+    it had finished come back from the request cache, so only the calls in flight are spent twice.
+    """
 
     def __init__(self):
         self.reason: str | None = None
@@ -49,6 +57,11 @@ class _StopFlag:
 
     def is_set(self) -> bool:
         return self._event.is_set()
+
+    def check(self) -> None:
+        """Raise ``StopRequested`` when the flag is set (the guard before every LLM call)."""
+        if self._event.is_set():
+            raise StopRequested(f"run stopping ({self.reason}); the unit is redone on resume")
 
 
 class Driver:
@@ -64,6 +77,7 @@ class Driver:
         progress: ProgressHook | None = None,
         gate: QualityGate | None = None,
         backend: UnitBackend | None = None,
+        stop: StopFlag | None = None,
     ):
         self.config = config
         self.programs = dict(programs)
@@ -71,7 +85,8 @@ class Driver:
         self.program_hashes = dict(program_hashes)
         self.concurrency = max(1, concurrency)
         self.progress = progress or (lambda event, n: None)
-        self.stop = _StopFlag()
+        self.stop = stop or StopFlag()
+        """Shared with the programs' call guard (``api.generate``) so that a stop interrupts units."""
         self.gate = gate
         self.backend = backend
         """Where units run; default: a ``LocalBackend`` of ``concurrency`` threads."""
@@ -207,6 +222,9 @@ class Driver:
                 try:
                     outcome = future.result()
                 except FatalRunError as exc:
+                    if exc.reason == "stopped":
+                        log.info("unit %s left pending by the stop; --resume redoes it", unit_id)
+                        continue
                     self.stop.set(f"{exc.reason}: {excerpt(exc)}")
                     log.error("stopping the run: %s (the run is resumable)", exc)
                     continue

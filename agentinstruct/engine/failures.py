@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 REASONS = (
     "parse", "refusal", "truncation", "content_filter", "timeout", "rate_limit", "auth",
-    "validation", "sandbox", "seed", "provider", "budget", "internal",
+    "validation", "sandbox", "seed", "provider", "budget", "stopped", "internal",
 )
 
 # DSPy / LiteLLM / engine exception class names -> reason code (matched by name: no SDK imports).
@@ -14,6 +14,7 @@ _BY_CLASS = {
     "AdapterParseError": "parse",
     "JSONDecodeError": "parse",
     "BudgetExhausted": "budget",
+    "StopRequested": "stopped",
     "EmptyOutputError": "validation",
     "ValidationError": "validation",
     "OutputTruncated": "truncation",
@@ -40,7 +41,7 @@ _BY_CLASS = {
     "InternalServerError": "provider",
 }
 
-FATAL_REASONS = frozenset({"auth", "budget"})
+FATAL_REASONS = frozenset({"auth", "budget", "stopped"})
 """Reasons that stop the whole run (retrying other units would fail the same way)."""
 
 

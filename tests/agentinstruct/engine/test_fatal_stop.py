@@ -4,7 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
+from mock_runs import mock_config
+from mock_runs import write_seeds as _seeds
 
 from agentinstruct import generate
 from agentinstruct.testing.mock_openai import Faults, MockOpenAIServer
@@ -13,25 +14,9 @@ CONCURRENCY = 4
 GOOD_REQUESTS = 10
 
 
-def _seeds(root: Path, n: int) -> Path:
-    seeds = root / "seeds"
-    seeds.mkdir()
-    for i in range(n):
-        (seeds / f"doc{i:02d}.txt").write_text(
-            f"Document {i}. The canal at Lowmoor carried {200 + i} barges of coal in {1850 + i}, "
-            "and its locks were rebuilt twice before the railway came.\n")
-    return seeds
-
-
 def _config(root: Path, url: str) -> Path:
-    path = root / "config.yaml"
-    path.write_text(yaml.safe_dump({
-        "models": {"default": {"model": "openai/mock-model", "api_key_env": "MOCK_API_KEY", "api_base": url,
-                               "num_retries": 3, "timeout_s": 5}},
-        "quality": {"dedup": False},
-        "generation": {"concurrency": CONCURRENCY, "instruction_types_per_passage": 1, "refinement_rounds": 0},
-    }))
-    return path
+    return mock_config(root, url, num_retries=3, concurrency=CONCURRENCY, instruction_types_per_passage=1,
+                       refinement_rounds=0)
 
 
 @pytest.mark.parametrize("fault", ["auth_after", "quota_after"])

@@ -4,13 +4,14 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-import yaml
+from mock_runs import cli as _cli
+from mock_runs import mock_config
+from mock_runs import run_records as _records
+from mock_runs import write_seeds as _seeds
 
 from agentinstruct import generate
 from agentinstruct.testing.mock_openai import Faults, MockOpenAIServer
@@ -18,38 +19,8 @@ from agentinstruct.testing.mock_openai import Faults, MockOpenAIServer
 CONCURRENCY = 4
 
 
-def _seeds(root: Path, n: int = 10) -> Path:
-    seeds = root / "seeds"
-    seeds.mkdir()
-    for i in range(n):
-        (seeds / f"doc{i:02d}.txt").write_text(
-            f"Document {i}. The river town of Aberford had {100 + i} bridges in {1800 + i}. "
-            "Its mills ground wheat and barley, and its market drew traders from three valleys.\n")
-    return seeds
-
-
 def _config(root: Path, url: str, name: str = "config.yaml") -> Path:
-    path = root / name
-    path.write_text(yaml.safe_dump({
-        "models": {"default": {"model": "openai/mock-model", "api_key_env": "MOCK_API_KEY", "api_base": url,
-                               "num_retries": 4, "timeout_s": 5}},
-        "quality": {"dedup": False},  # the mock's answers share a tiny vocabulary
-        "generation": {"concurrency": CONCURRENCY, "instruction_types_per_passage": 2, "refinement_rounds": 1,
-                       "refinement_suggestions": 1},
-    }))
-    return path
-
-
-def _records(run: Path) -> list[dict]:
-    rows = [json.loads(line) for p in sorted((run / "data").glob("*.jsonl")) for line in p.open()]
-    return sorted(rows, key=lambda r: r["id"])
-
-
-def _cli(*args: str, env: dict, log: Path) -> subprocess.Popen:
-    """The CLI in a subprocess; its output goes to a file (a pipe nobody reads would block it)."""
-    with open(log, "ab") as fh:
-        return subprocess.Popen([sys.executable, "-m", "agentinstruct.cli", *args], env=env,
-                                stdout=fh, stderr=subprocess.STDOUT)
+    return mock_config(root, url, name, concurrency=CONCURRENCY)
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
 """The same work units on a local Ray instance give the same records as the local engine."""
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 import yaml
+from mock_runs import run_records as _records
 
 from agentinstruct import generate
 from agentinstruct.testing.mock_openai import MockOpenAIServer
@@ -22,11 +22,6 @@ def local_ray():
              runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}})
     yield
     ray.shutdown()
-
-
-def _records(run: Path) -> list[dict]:
-    rows = [json.loads(line) for p in sorted((run / "data").glob("*.jsonl")) for line in p.open()]
-    return sorted(rows, key=lambda r: r["id"])
 
 
 @pytest.mark.slow
