@@ -8,6 +8,7 @@ one unit, so the optimizer's copies stay consistent and the full program is what
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import dspy
@@ -46,15 +47,41 @@ class FocusedProgram(dspy.Module):
         return self._held.program(**kwargs)
 
 
+_FAMILY = {"transformers": "transformation", "generators": "instruction_type", "suggesters": "goal",
+           "editors": "goal"}
+"""What the key of each standard predictor family of ``SkillProgram`` is."""
+_NAME = re.compile(r"^(\w+)\['([^']+)'\]$")
+
+
 def reached_predictors(program: dspy.Module, examples: Iterable[dspy.Example]) -> list[str]:
-    """Names of the ``SkillProgram`` predictors the examples' paths run, in the program's order."""
-    names = set()
+    """Names of the predictors the examples' paths run, in the program's order.
+
+    A predictor kept in a dict (``generators['flaw']``) is reached when its key is the example's agent of
+    the kind that family is keyed by: its transformation, instruction type or one of its goals. The
+    standard families say which kind; a special program's own families (``user_simulators`` keyed by
+    instruction type, ``formatters`` by goal) are matched by the key itself. Predictors that are not keyed
+    by an agent of the path (``responder``, ``replies['assistant']``, ``solvers['solver']``) serve every
+    path and are always reached.
+    """
     spec = program.spec
-    for ex in examples:
-        if not spec.transformation(ex.transformation).identity:
-            names.add(f"transformers['{ex.transformation}']")
-        names.add(f"generators['{ex.instruction_type}']")
-        for goal in ex.goals or []:
-            names.update({f"suggesters['{goal}']", f"editors['{goal}']"})
-        names.add("responder")
-    return [n for n, _ in program.named_predictors() if n in names]
+    ids = {"transformation": {t.id for t in spec.transformations},
+           "instruction_type": {t.id for t in spec.instruction_types},
+           "goal": {g.id for g in spec.refinement.goals}}
+    examples = list(examples)
+    names = []
+    for name, _ in program.named_predictors():
+        match = _NAME.match(name)
+        if match is None:
+            names.append(name)
+            continue
+        family, key = match.groups()
+        kinds = [_FAMILY[family]] if family in _FAMILY else [k for k, known in ids.items() if key in known]
+        if not kinds or any(_path_has(ex, kind, key) for ex in examples for kind in kinds):
+            names.append(name)
+    return names
+
+
+def _path_has(example: dspy.Example, kind: str, key: str) -> bool:
+    if kind == "goal":
+        return key in (example.goals or [])
+    return getattr(example, kind) == key

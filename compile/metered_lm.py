@@ -7,8 +7,9 @@
 2. otherwise asks the ``Meter`` for a call (``BudgetExceeded`` when the budget is spent), calls the inner
    LM, and stores the response only if the call completed.
 
-The cache key is the request as data plus the model and, for copies made with a ``rollout_id`` (DSPy's
-instruction proposer and bootstrap rounds use them to get fresh samples), that id.
+The cache key is the request as data plus the model (with its ``api_base`` when set: two servers may serve
+models of the same name) and, for copies made with a ``rollout_id`` (DSPy's instruction proposer and
+bootstrap rounds use them to get fresh samples), that id.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class MeteredEngine:
     def complete(self, request: Request) -> Response:
         """The response to ``request``: cached, or one metered call of the inner LM."""
         model = self.inner.model
-        key = request_key(model, request_to_dict(request), self.salt)
+        key = request_key(endpoint(self.inner), request_to_dict(request), self.salt)
         if self.store is not None:
             cached = self.store.get(key)
             if cached is not None:
@@ -93,6 +94,14 @@ def metered(inner: dspy.BaseLM, meter: Meter, store: RequestStore | None) -> Met
                 if k not in CLIENT_KEYS and k != "rollout_id" and v is not None}
     return MeteredLM(inner.model, model_type=inner.model_type, engine=MeteredEngine(inner, meter, store),
                      cache=False, num_retries=0, **settings)
+
+
+def endpoint(inner: dspy.BaseLM) -> str:
+    """The model as a cache key: its name, and where it is served when that is set (two servers may serve
+    models of the same name). Never a key or a header."""
+    kwargs = inner.kwargs or {}
+    base = kwargs.get("api_base") or kwargs.get("base_url")
+    return f"{inner.model}@{base}" if base else inner.model
 
 
 def _price(inner: dspy.BaseLM, response: Response) -> float:

@@ -7,7 +7,7 @@ judges (models or prompts) whose agreement is reported (Krippendorff's alpha, Sp
 
 from metrics.agreement import krippendorff_alpha, pairwise_spearman, spearman
 from metrics.checks import CheckResult, ChecksConfig, check_item
-from metrics.judge_metric import JudgeMetric, MetricInputError
+from metrics.judge_metric import JudgeMetric, MetricInputError, RubricJudgeMetric
 from metrics.judges import (
     Difficulty,
     Faithfulness,
@@ -27,6 +27,6 @@ __all__ = [
     "Ballot", "CheckResult", "ChecksConfig", "Difficulty", "Faithfulness", "FormatFollowing",
     "GeneralCorrectness", "InstructionQuality", "ItemQuality", "ItemScore", "JudgeMetric", "Juror", "JuryReport",
     "MCQCorrectness", "MathCorrectness", "MetricInputError", "NoVerdict", "PairwiseComparison",
-    "PairwiseVerdict", "SkillMetric", "SkillMetricConfig", "SummaryQuality", "Verdict", "aggregate",
+    "PairwiseVerdict", "RubricJudgeMetric", "SkillMetric", "SkillMetricConfig", "SummaryQuality", "Verdict", "aggregate",
     "check_item", "krippendorff_alpha", "pairwise_spearman", "spearman",
 ]

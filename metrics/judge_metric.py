@@ -102,6 +102,21 @@ class JudgeMetric(dspy.Module):
         return self.book.report()
 
 
+class RubricJudgeMetric(JudgeMetric):
+    """A judge metric whose prompt carries a rubric: the one fixed here, else the example's ``rubric``."""
+
+    rubric_default: Any = _MISSING
+    """The rubric of an example that has none (``_MISSING``: a ``MetricInputError``)."""
+
+    def __init__(self, rubric: str | None = None, **jury: Any):
+        super().__init__(**jury)
+        self.rubric = rubric
+
+    def rubric_for(self, example: Any) -> str:
+        """The rubric the judges are given for ``example``."""
+        return self.rubric or field_of(example, None, "rubric", self.rubric_default)
+
+
 def scale_1_10(value: Any) -> float:
     """A 1-10 rating as a score in [0, 1] (clamped)."""
     return (min(10.0, max(1.0, float(value))) - 1.0) / 9.0

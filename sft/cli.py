@@ -6,14 +6,18 @@ Also runnable as ``python -m sft.cli`` (which is what ``accelerate launch -m sft
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sft.config import load_dpo_config, load_sft_config
 from sft.overrides import apply_overrides
 from sft.resources import resolve, shipped_names
+
+if TYPE_CHECKING:
+    from sft.train_sft import TrainResult
 
 app = typer.Typer(
     help="Fine-tune a student on generated data: SFT, DPO, model conversion.", no_args_is_help=True
@@ -46,6 +50,20 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=2) from exc
 
 
+def _run_training(work: Callable[[], TrainResult | None]) -> None:
+    """Run a training command's ``work``: a bad config or input exits with code 2; a finished run
+    (``None`` for a dry run) prints its steps, final loss and output directory."""
+    try:
+        result = work()
+    except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
+        _fail(exc)
+    if result is None:
+        return
+    typer.echo(f"steps={result.global_step}")
+    typer.echo(f"final_loss={result.losses[-1] if result.losses else 'n/a'}")
+    typer.echo(f"output_dir={result.output_dir}")
+
+
 def _worker_args(
     config: str | None, data: list[str] | None, model: str | None, output_dir: Path | None
 ) -> list[str]:
@@ -74,7 +92,8 @@ def sft_command(
 ) -> None:
     """Supervised fine-tuning with TRL's SFTTrainer (packed, loss on assistant turns only)."""
     _setup_logging(verbose)
-    try:
+
+    def work():
         cfg = apply_overrides(
             load_sft_config(config),
             model=model,
@@ -89,15 +108,12 @@ def sft_command(
 
             for line in run_dry(cfg, _worker_args(config, data, model, output_dir)):
                 typer.echo(line)
-            return
+            return None
         from sft.train_sft import train_sft
 
-        result = train_sft(cfg)
-    except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
-        _fail(exc)
-    typer.echo(f"steps={result.global_step}")
-    typer.echo(f"final_loss={result.losses[-1] if result.losses else 'n/a'}")
-    typer.echo(f"output_dir={result.output_dir}")
+        return train_sft(cfg)
+
+    _run_training(work)
 
 
 @app.command("dpo")
@@ -112,7 +128,8 @@ def dpo_command(
 ) -> None:
     """Direct preference optimisation with TRL's DPOTrainer on prompt/chosen/rejected pairs."""
     _setup_logging(verbose)
-    try:
+
+    def work():
         cfg = apply_overrides(
             load_dpo_config(config), model=model, data=data, output_dir=output_dir, max_steps=max_steps
         )
@@ -125,15 +142,12 @@ def dpo_command(
             _, stats = load_preference_dataset(cfg.data)
             for s in stats:
                 typer.echo(f"source={s.path} pairs={s.read} used={s.used} weight={s.weight:g}")
-            return
+            return None
         from sft.train_dpo import train_dpo
 
-        result = train_dpo(cfg)
-    except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
-        _fail(exc)
-    typer.echo(f"steps={result.global_step}")
-    typer.echo(f"final_loss={result.losses[-1] if result.losses else 'n/a'}")
-    typer.echo(f"output_dir={result.output_dir}")
+        return train_dpo(cfg)
+
+    _run_training(work)
 
 
 @app.command("convert-gguf")

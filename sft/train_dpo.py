@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from sft.config import DPORunConfig
 from sft.deps import require
-from sft.model_path import resolve_model_path
 from sft.preference_data import load_preference_dataset
-from sft.train_sft import TrainResult, write_summary
-from sft.trainer_args import common_trainer_kwargs
+from sft.train_sft import TrainResult, train_and_save
+from sft.trainer_args import common_trainer_kwargs, trainer_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +32,8 @@ def build_dpo_trainer(cfg: DPORunConfig, dataset=None):
     """
     trl = require("trl")
     transformers = require("transformers")
-    model_dir = resolve_model_path(cfg.model.path)
-    args = dpo_trainer_config(cfg)  # before the model: ZeRO-3 needs it at load time
-    stats = []
-    if dataset is None:
-        with args.main_process_first(desc="loading preference pairs"):
-            dataset, stats = load_preference_dataset(cfg.data)
+    model_dir, args, dataset, stats = trainer_inputs(cfg, dpo_trainer_config, load_preference_dataset,
+                                                     "loading preference pairs", dataset)
     tokenizer = transformers.AutoTokenizer.from_pretrained(str(model_dir))
     if cfg.model.chat_template not in ("auto", "model") or not tokenizer.chat_template:
         from sft.masking.template import load_template
@@ -56,15 +50,4 @@ def build_dpo_trainer(cfg: DPORunConfig, dataset=None):
 def train_dpo(cfg: DPORunConfig) -> TrainResult:
     """Run DPO and save the model, tokenizer and a run summary (``agentinstruct_train.json``)."""
     trainer, stats = build_dpo_trainer(cfg)
-    output = trainer.train()
-    trainer.save_model(str(cfg.output_dir))  # also saves the tokenizer with its chat template
-    result = TrainResult(
-        Path(cfg.output_dir),
-        trainer.state.global_step,
-        list(trainer.state.log_history),
-        stats,
-        dict(output.metrics),
-    )
-    if trainer.is_world_process_zero():
-        write_summary(cfg.output_dir, cfg.model_dump(mode="json"), result)
-    return result
+    return train_and_save(trainer, stats, cfg)

@@ -14,8 +14,7 @@ from sft.deps import require
 from sft.masking.labels import check_template_mask
 from sft.masking.template import PROBES, training_template
 from sft.mixture import SourceStats
-from sft.model_path import resolve_model_path
-from sft.trainer_args import common_trainer_kwargs
+from sft.trainer_args import common_trainer_kwargs, trainer_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +70,8 @@ def build_sft_trainer(cfg: SFTRunConfig, dataset=None):
     and packed, which is what the masking tests inspect.
     """
     trl = require("trl")
-    model_dir = resolve_model_path(cfg.model.path)
-    # The trainer config comes first: with DeepSpeed ZeRO-3 it must exist before the model is loaded.
-    args = sft_trainer_config(cfg)
-    stats: list[SourceStats] = []
-    if dataset is None:
-        # On a cluster, rank 0 builds the datasets cache and the other ranks then read it.
-        with args.main_process_first(desc="loading SFT records"):
-            dataset, stats = load_sft_dataset(cfg.data)
+    model_dir, args, dataset, stats = trainer_inputs(cfg, sft_trainer_config, load_sft_dataset,
+                                                     "loading SFT records", dataset)
     if cfg.training.loss == "completion_only":
         dataset = to_prompt_completion(dataset)
     tokenizer = load_tokenizer(model_dir, cfg.model.chat_template, cfg.training.loss)
@@ -91,6 +84,12 @@ def build_sft_trainer(cfg: SFTRunConfig, dataset=None):
 def train_sft(cfg: SFTRunConfig) -> TrainResult:
     """Run SFT and save the model, tokenizer (with its training template) and a run summary."""
     trainer, stats = build_sft_trainer(cfg)
+    return train_and_save(trainer, stats, cfg)
+
+
+def train_and_save(trainer, stats: list[SourceStats], cfg: Any) -> TrainResult:
+    """Train, save the model and its tokenizer to ``cfg.output_dir``, and (on the main process) write the
+    run summary. Serves SFT and DPO alike: ``cfg`` is their run config."""
     output = trainer.train()
     trainer.save_model(str(cfg.output_dir))  # also saves the tokenizer with its chat template
     result = TrainResult(

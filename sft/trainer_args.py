@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sft.config import ClusterConfig, ModelConfig, TrainingConfig
 from sft.deps import require
+from sft.model_path import resolve_model_path
 from sft.resources import resolve
 
 logger = logging.getLogger(__name__)
@@ -60,3 +62,20 @@ def common_trainer_kwargs(
         kwargs["deepspeed"] = str(resolve("configs", cluster.deepspeed_config).resolve())
     logger.info("precision %s, deepspeed %s", precision, kwargs.get("deepspeed"))
     return kwargs
+
+
+def trainer_inputs(cfg: Any, trainer_config: Callable[[Any], Any], load: Callable[[Any], tuple[Any, list]],
+                   desc: str, dataset: Any = None) -> tuple[Path, Any, Any, list]:
+    """``(model_dir, trainer args, dataset, source stats)`` of an SFT or DPO run config.
+
+    The trainer config is built first: with DeepSpeed ZeRO-3 it must exist before the model is loaded.
+    Unless ``dataset`` is given, ``load(cfg.data)`` reads it on the main process first, so that on a
+    cluster rank 0 builds the datasets cache and the other ranks then read it.
+    """
+    model_dir = resolve_model_path(cfg.model.path)
+    args = trainer_config(cfg)
+    stats: list = []
+    if dataset is None:
+        with args.main_process_first(desc=desc):
+            dataset, stats = load(cfg.data)
+    return model_dir, args, dataset, stats

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 import yaml
+from pydantic import BaseModel
 
 from agentinstruct.cli_commands.render import console
 
+T = TypeVar("T", bound=BaseModel)
 
-def load_compile_config(path: Path | None, skill: str, **overrides):
-    """A ``CompileConfig`` from an optional YAML file, with command-line overrides (``None`` = keep)."""
-    from compile.config import CompileConfig
 
+def load_settings(model: type[T], path: Path | None, skill: str, **overrides) -> tuple[T, set[str]]:
+    """A settings model (``CompileConfig``, ``TuneConfig``) from an optional YAML file with command-line
+    overrides (``None`` = keep the file's; ``section.name`` sets a key inside a section), and the top-level
+    keys the file itself set."""
     raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path else {}
     if not isinstance(raw, dict):
-        raise typer.BadParameter(f"{path}: a compile config must be a mapping")
+        raise typer.BadParameter(f"{path}: a {model.__name__} file must be a mapping")
+    given = set(raw)
     raw["skill"] = skill
     for key, value in overrides.items():
         if value is None:
@@ -27,15 +31,27 @@ def load_compile_config(path: Path | None, skill: str, **overrides):
             raw.setdefault(section, {})[name] = value
         else:
             raw[key] = value
-    return CompileConfig.model_validate(raw), "generation" in raw
+    return model.model_validate(raw), given
+
+
+def load_compile_config(path: Path | None, skill: str, **overrides):
+    """A ``CompileConfig`` from an optional YAML file with overrides, and whether the file set ``generation``."""
+    from compile.config import CompileConfig
+
+    cfg, given = load_settings(CompileConfig, path, skill, **overrides)
+    return cfg, "generation" in given
+
+
+BudgetCalls = Annotated[int | None, typer.Option("--budget-calls", min=0, help="Stop after N LLM calls (cache "
+                                                 "hits are free); the best result so far is kept.")]
+BudgetCost = Annotated[float | None, typer.Option("--budget-cost", min=0, help="Stop after X dollars.")]
 
 
 def compile(
     skill: Annotated[str, typer.Option("--skill", help="The skill whose program to compile.")],
     optimizer: Annotated[str, typer.Option("--optimizer", help="mipro, bootstrap or gepa.")] = "mipro",
-    budget_calls: Annotated[int | None, typer.Option("--budget-calls", min=0, help="Stop after N LLM calls "
-                                                     "(cache hits are free); the best program so far is kept.")] = None,
-    budget_cost: Annotated[float | None, typer.Option("--budget-cost", min=0, help="Stop after X dollars.")] = None,
+    budget_calls: BudgetCalls = None,
+    budget_cost: BudgetCost = None,
     seeds: Annotated[Path, typer.Option("--seeds", help="Seed documents for the train and held-out sets.")
                      ] = Path("examples/seeds"),
     config: Annotated[Path | None, typer.Option("--config", help="A RunConfig YAML: models per role, seed "

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
+from agentinstruct.cli_commands.compile_cmd import BudgetCalls, BudgetCost, load_settings
 from agentinstruct.cli_commands.render import console
 
 
@@ -22,9 +22,8 @@ def tune(
                                                      "metric, cost penalty.")] = None,
     cost_penalty: Annotated[float | None, typer.Option("--cost-penalty", min=0, help="Score penalty per "
                                                        "generation request per item.")] = None,
-    budget_calls: Annotated[int | None, typer.Option("--budget-calls", min=0, help="Stop after N LLM calls.")
-                            ] = None,
-    budget_cost: Annotated[float | None, typer.Option("--budget-cost", min=0, help="Stop after X dollars.")] = None,
+    budget_calls: BudgetCalls = None,
+    budget_cost: BudgetCost = None,
     out: Annotated[Path | None, typer.Option("--out", help="The tuned RunConfig YAML (default "
                                              "artifacts/tuned/<skill>.yaml).")] = None,
     work_dir: Annotated[Path | None, typer.Option("--work-dir", help="Study database and request cache "
@@ -36,15 +35,8 @@ def tune(
     from compile.config import TuneConfig
     from compile.knobs import tune_knobs
 
-    raw = (yaml.safe_load(tune_config.read_text(encoding="utf-8")) or {}) if tune_config else {}
-    raw["skill"] = skill
-    for key, value in {"trials": trials, "cost_penalty": cost_penalty}.items():
-        if value is not None:
-            raw[key] = value
-    for key, value in {"max_calls": budget_calls, "max_cost_usd": budget_cost}.items():
-        if value is not None:
-            raw.setdefault("budget", {})[key] = value
-    cfg = TuneConfig.model_validate(raw)
+    cfg, _ = load_settings(TuneConfig, tune_config, skill, trials=trials, cost_penalty=cost_penalty,
+                           **{"budget.max_calls": budget_calls, "budget.max_cost_usd": budget_cost})
     base = load_config(config)
     result = tune_knobs(cfg, seeds, work_dir or Path("artifacts/tuned/.work") / skill, base=base,
                         out=out or Path("artifacts/tuned") / f"{skill}.yaml")

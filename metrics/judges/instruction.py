@@ -6,7 +6,7 @@ from typing import Any
 
 import dspy
 
-from metrics.judge_metric import JudgeMetric, field_of, scale_1_10
+from metrics.judge_metric import RubricJudgeMetric, field_of, scale_1_10
 
 
 class JudgeInstruction(dspy.Signature):
@@ -23,17 +23,14 @@ class JudgeInstruction(dspy.Signature):
     score: int = dspy.OutputField(desc="An integer from 1 to 10.")
 
 
-class InstructionQuality(JudgeMetric):
+class InstructionQuality(RubricJudgeMetric):
     """The jury's rating of an instruction (fields ``passage``, ``instruction``, ``instruction_type``)."""
 
     signature = JudgeInstruction
-
-    def __init__(self, rubric: str | None = None, **jury: Any):
-        super().__init__(**jury)
-        self.rubric = rubric
+    rubric_default = ""
 
     def inputs(self, example: Any, pred: Any) -> dict[str, Any]:
-        return {"rubric": self.rubric or field_of(example, None, "rubric", ""),
+        return {"rubric": self.rubric_for(example),
                 "instruction_type": field_of(example, pred, "instruction_type"),
                 "passage": field_of(example, pred, "passage"),
                 "instruction": field_of(example, pred, "instruction")}

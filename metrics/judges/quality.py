@@ -6,11 +6,11 @@ from typing import Any
 
 import dspy
 
-from metrics.judge_metric import JudgeMetric, field_of, scale_1_10
+from metrics.judge_metric import RubricJudgeMetric, field_of, scale_1_10
 from signatures import JudgeQuality
 
 
-class ItemQuality(JudgeMetric):
+class ItemQuality(RubricJudgeMetric):
     """How well a (request, response) pair meets a rubric, 1-10 scaled to [0, 1].
 
     Reads ``request`` and ``response`` from the prediction (or the example) and ``rubric`` from the
@@ -19,12 +19,8 @@ class ItemQuality(JudgeMetric):
 
     signature = JudgeQuality
 
-    def __init__(self, rubric: str | None = None, **jury: Any):
-        super().__init__(**jury)
-        self.rubric = rubric
-
     def inputs(self, example: Any, pred: Any) -> dict[str, Any]:
-        return {"rubric": self.rubric or field_of(example, None, "rubric"),
+        return {"rubric": self.rubric_for(example),
                 "request": field_of(example, pred, "request"),
                 "response": field_of(example, pred, "response")}
 

@@ -35,11 +35,12 @@ def test_compile_command_writes_program_and_manifest(app, tmp_path):
     result = CliRunner().invoke(app, [
         "compile", "--skill", "reading_comprehension", "--optimizer", "bootstrap", "--seeds", str(SEEDS),
         "--compile-config", str(cc), "--out", str(tmp_path / "out"), "--train", "2", "--heldout", "1",
-        "--budget-calls", "500"])
+        "--budget-calls", "500", "--budget-cost", "2.5"])
     assert result.exit_code == 0, result.output
     assert "held-out judge score: before" in result.output and "jury quality" in result.output
     manifest = json.loads((tmp_path / "out" / "reading_comprehension.manifest.json").read_text())
-    assert manifest["config"]["budget"]["max_calls"] == 500 and manifest["config"]["data"]["train"] == 2
+    assert manifest["config"]["budget"] == {"max_calls": 500, "max_cost_usd": 2.5}
+    assert manifest["config"]["data"]["train"] == 2
     assert manifest["settings"]["max_bootstrapped_demos"] == 1 and manifest["saved"]
 
 
@@ -66,3 +67,12 @@ def test_tune_command_writes_a_run_config(app, tmp_path):
     assert result.exit_code == 0, result.output
     assert "2 trials complete" in result.output and out.is_file()
     assert "refinement_rounds" in yaml.safe_load(out.read_text())["generation"]
+
+
+@pytest.mark.parametrize(("command", "option"), [("compile", "--compile-config"), ("tune", "--tune-config")])
+def test_a_settings_file_that_is_not_a_mapping_is_refused(app, tmp_path, command, option):
+    bad = tmp_path / "settings.yaml"
+    bad.write_text("- just\n- a list\n")
+    result = CliRunner().invoke(app, [command, "--skill", "reading_comprehension", "--seeds", str(SEEDS), option,
+                                      str(bad), "--work-dir", str(tmp_path / "work")])
+    assert result.exit_code == 2 and "must be a mapping" in result.output

@@ -1,9 +1,11 @@
 """Train / held-out examples from seeds (the driver's planner, disjoint seeds) and the optimizer's focus."""
 
+import inspect
 from pathlib import Path
 
+import dspy
 import pytest
-from dummies import make_dummy
+from dummies import ALL_FIELDS, make_dummy
 
 from agentinstruct.config import GenerationConfig
 from agentinstruct.engine.plan import plan_unit, unit_rng
@@ -12,7 +14,8 @@ from agentinstruct.taxonomy import load_skills
 from compile.config import DataSettings
 from compile.dataset import INPUTS, NotEnoughSeeds, build_splits
 from compile.focus import FocusedProgram, reached_predictors
-from programs import RoleLMs, SkillProgram
+from programs import RoleLMs, SkillProgram, build_program
+from signatures import GenerateInstruction
 
 SEEDS = Path(__file__).resolve().parents[2] / "examples" / "seeds"
 RC = load_skills()["reading_comprehension"]
@@ -58,3 +61,31 @@ def test_focus_exposes_only_reached_predictors_and_copies_consistently():
     assert copy.program.lms is lms  # models are shared, not copied
     with pytest.raises(ValueError, match="no such predictors"):
         FocusedProgram(program, ["generators['telepathy']"])
+
+
+def test_an_example_holds_exactly_the_programs_inputs_and_yields_one_instruction_per_generator_call():
+    forward = inspect.signature(SkillProgram.forward).parameters
+    assert set(INPUTS) == set(forward) - {"self"}
+    example = build_splits(RC, SEEDS, DataSettings(train=1, heldout=1),
+                           GenerationConfig(refinement_rounds=0)).train[0]
+    lm = make_dummy()
+    with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+        pred = SkillProgram(RC)(**example.inputs())
+    generator_calls = [e for e in lm.history if e["messages"][-1]["content"].endswith("fields: `task`.")]
+    assert len(generator_calls) == 1  # GenerateInstruction: passage -> task, one instruction per call
+    assert "[[ ## passage ## ]]" in generator_calls[0]["messages"][-1]["content"]
+    assert [item.instruction for item in pred.generated] == [ALL_FIELDS["task"]]
+    assert set(GenerateInstruction.input_fields) == {"passage"} and set(GenerateInstruction.output_fields) == {"task"}
+
+
+def test_focus_reaches_a_special_programs_own_predictors_by_the_agent_they_serve():
+    spec = load_skills()["conversation"]
+    program = build_program(spec)
+    types = [t.id for t in spec.instruction_types]
+    example = dspy.Example(transformation=spec.transformations[0].id, instruction_type=types[0], goals=[])
+    names = reached_predictors(program, [example])
+    assert "replies['assistant']" in names and f"user_simulators['{types[0]}']" in names
+    assert f"user_simulators['{types[1]}']" not in names and f"generators['{types[1]}']" not in names
+    assert not any(n.startswith("formatters[") for n in names)  # no format goal on this path
+    goal = next(g.id for g in spec.refinement.goals if g.attaches_format)
+    assert f"formatters['{goal}']" in reached_predictors(program, [example.copy(goals=[goal])])

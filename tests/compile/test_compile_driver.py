@@ -49,8 +49,9 @@ def config(skill, itype, optimizer="bootstrap", **kw) -> CompileConfig:
 
 
 def render(predictor) -> str:
-    messages = dspy.JSONAdapter().format(predictor.signature, demos=predictor.demos,
-                                         inputs={"passage": "P", "count": 1})
+    """The prompt a predictor sends, with placeholder values for its signature's inputs."""
+    inputs = {name: "P" for name in predictor.signature.input_fields}
+    messages = dspy.JSONAdapter().format(predictor.signature, demos=predictor.demos, inputs=inputs)
     return "\n".join(m["content"] for m in messages)
 
 
@@ -172,3 +173,57 @@ def test_gepa_stops_at_the_budget_and_keeps_its_best_candidate(tmp_path):
     m = result.manifest
     assert m.status == "budget_exhausted" and m.after is not None
     assert m.usage["total"]["calls"] + m.usage["total"]["failed_calls"] <= 12
+
+
+def test_a_budget_spent_while_bootstrapping_keeps_the_demos_found_so_far(tmp_path):
+    full = compile_skill(config(RC, "literal_comprehension"), SEEDS, lms=make_dummy(), out_dir=tmp_path / "full")
+    assert len(full.program.generators["literal_comprehension"].demos) == 2  # one per train seed
+    # 3 calls score the held-out seed before, 3 are held back for after: 3 remain, one train seed's worth.
+    cfg = config(RC, "literal_comprehension", budget={"max_calls": 9})
+    result = compile_skill(cfg, SEEDS, lms=make_dummy(), out_dir=tmp_path / "out")
+    m = result.manifest
+    assert m.status == "budget_exhausted" and "call budget of 9" in m.stopped
+    assert m.usage["total"]["calls"] <= 9 and m.usage["phases"]["optimize"]["calls"] == 3
+    assert m.saved and len(result.program.generators["literal_comprehension"].demos) == 1
+    assert m.after is not None and m.after.examples == 1
+
+
+def test_a_cost_budget_stops_the_compile(tmp_path, monkeypatch):
+    monkeypatch.setattr("compile.metered_lm._price", lambda inner, response: 0.01)  # a priced model
+    cfg = config(RC, "literal_comprehension", budget={"max_cost_usd": 0.05})
+    result = compile_skill(cfg, SEEDS, lms=make_dummy(), out_dir=tmp_path / "out")
+    m = result.manifest
+    assert m.status == "budget_exhausted" and "cost budget of $0.05" in m.stopped
+    assert m.usage["total"]["cost_usd"] == pytest.approx(0.01 * m.usage["total"]["calls"])
+    assert m.usage["total"]["cost_usd"] <= 0.05 + 0.01  # at most the call in flight when it was reached
+    assert m.usage["phases"]["before"]["cost_usd"] == pytest.approx(0.03)
+
+
+def test_a_jury_of_two_models_reports_its_agreement_in_the_manifest(tmp_path):
+    # No refinement: the editor's model is free to sit on the jury as a second, harsher judge.
+    lms = {role: make_dummy() for role in ("transformer", "generator", "suggester", "responder")}
+    lms["judge"], lms["editor"] = make_dummy(score=10), make_dummy(score=4)
+    lms["editor"].model = "dummy-harsh"  # another model: its answers are cached apart from the judge's
+    cfg = config(RC, "literal_comprehension", judge_roles=["judge", "editor"])
+    m = compile_skill(cfg, SEEDS, lms=lms, out_dir=tmp_path / "out").manifest
+    for report in (m.before.jury["quality"], m.after.jury["quality"]):
+        assert report.judges == ["judge", "editor"] and report.items == 1
+        assert report.mean_by_judge == {"judge": 1.0, "editor": pytest.approx(1 / 3)}
+        assert report.mean_score == pytest.approx(2 / 3)  # the jury's mean
+        assert report.krippendorff_alpha == pytest.approx(0.0)  # one item, two levels: no agreement beyond chance
+        assert set(report.spearman_pairs) == {"judge|editor"}
+    saved = json.loads((tmp_path / "out" / "reading_comprehension.manifest.json").read_text())
+    assert "krippendorff_alpha" in saved["after"]["jury"]["quality"] and saved["judges"] == ["judge", "editor"]
+
+
+def test_a_special_program_compiles_its_own_predictors(tmp_path):
+    conversation = load_skills()["conversation"]
+    itype = conversation.instruction_types[0].id
+    result = compile_skill(config(conversation, itype), SEEDS, lms=make_dummy(), out_dir=tmp_path / "out")
+    m = result.manifest
+    assert m.status == "completed" and m.saved
+    assert {f"generators['{itype}']", "replies['assistant']", f"user_simulators['{itype}']"} <= set(
+        m.changed_predictors)
+    reloaded = load_suite(["conversation"], compiled_dir=tmp_path / "out")["conversation"]
+    fresh = load_suite(["conversation"], compiled_dir=None)["conversation"]
+    assert render(reloaded.replies["assistant"]) != render(fresh.replies["assistant"])

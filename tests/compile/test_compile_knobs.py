@@ -1,5 +1,6 @@
 """The optuna study over flow knobs: a RunConfig YAML generate accepts, resumable storage, cost penalty."""
 
+import json
 from pathlib import Path
 
 import dspy
@@ -7,6 +8,7 @@ import optuna
 import pytest
 from dummies import make_dummy
 
+from agentinstruct import generate
 from agentinstruct.config import load_config
 from compile.config import KnobSpace, TuneConfig
 from compile.knobs import tune_knobs
@@ -33,6 +35,12 @@ def test_the_best_knobs_become_a_run_config_that_loads(tmp_path):
     assert cfg.models.responder.temperature == pytest.approx(best["temperature.responder"], abs=1e-3)
     assert result.best_value == max(t["value"] for t in result.trials)
     assert all(t["items"] > 0 and t["requests"] > 0 for t in result.trials)
+    summary = generate(SEEDS, tmp_path / "run", skills=["reading_comprehension"], config=result.config_path,
+                       limit=1, lms=make_dummy(5000), compiled_dir=None)
+    resolved = json.loads((tmp_path / "run" / "config.json").read_text())  # the run took the tuned knobs
+    assert resolved["generation"]["refinement_rounds"] == best["refinement_rounds"]
+    assert resolved["models"]["generator"]["temperature"] == pytest.approx(best["temperature.generator"], abs=1e-3)
+    assert summary.records_written > 0
 
 
 def test_a_rerun_resumes_the_study_from_its_database(tmp_path):

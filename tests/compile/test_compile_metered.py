@@ -23,6 +23,16 @@ class Failing:
         return self.dummy(request)
 
 
+class Answering:
+    """An engine answering like ``make_dummy(**answers)`` (for LMs with their own name and settings)."""
+
+    def __init__(self, **answers):
+        self.dummy = make_dummy(**answers)
+
+    def complete(self, request):
+        return self.dummy(request)
+
+
 def ask(lm, request="q"):
     with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
         return dspy.Predict(JudgeQuality)(rubric="r", request=request, response="a")
@@ -99,3 +109,50 @@ def test_capabilities_and_settings_are_the_inner_models(store):
     lm = metered(inner, Meter(), store)
     assert lm.model == "dummy" and lm.kwargs["temperature"] == 0.0 and lm.kwargs["max_tokens"] == 1000
     assert lm.supports_response_schema is inner.supports_response_schema is False
+
+
+def test_the_cost_budget_stops_the_call_after_the_one_that_reached_it():
+    meter = Meter(Budget(max_cost_usd=0.01))
+    for _ in range(2):
+        meter.reserve("m")
+        meter.settle("m", ok=True, prompt_tokens=10, completion_tokens=5, cost_usd=0.005)
+    with pytest.raises(BudgetExceeded, match=r"cost budget of \$0.01"):
+        meter.reserve("m")
+    assert meter.exhausted and meter.snapshot()["cost_usd"] == pytest.approx(0.01)
+    assert meter.snapshot()["tokens"] == 30
+
+
+def test_a_hosted_model_is_priced_from_its_usage_and_a_local_one_costs_nothing():
+    from dspy.lm15 import Message, Response, TextPart, Usage
+
+    from compile.metered_lm import _price
+
+    response = Response(id="r", model="gpt-4o-mini", message=Message(role="assistant", parts=[TextPart(text="hi")]),
+                        finish_reason="stop", usage=Usage(input_tokens=1_000_000, output_tokens=0))
+    assert _price(dspy.LM("openai/gpt-4o-mini"), response) > 0  # LiteLLM's price table, offline
+    assert _price(make_dummy(), response) == 0.0  # a custom engine has no price
+
+
+class Served:
+    """A LiteLLM-style model on a server of its own: a name, ``api_base`` and key among its settings."""
+
+    model, model_type, supported_params = "dummy", "chat", ()
+    supports_response_schema = supports_function_calling = supports_reasoning = False
+
+    def __init__(self, api_base: str, **answers):
+        self.kwargs = {"api_base": api_base, "api_key": "sk-secret", "temperature": 0.0, "max_tokens": 1000}
+        self.dummy = make_dummy(**answers)
+
+    def __call__(self, request):
+        return self.dummy(request)
+
+
+def test_two_servers_of_one_model_name_are_cached_apart_and_no_key_is_stored(store):
+    meter = Meter()
+    lm_a, lm_b = (metered(Served(base, score=score), meter, store)
+                  for base, score in (("http://a:8000/v1", 2), ("http://b:8000/v1", 9)))
+    assert ask(lm_a).score == 2 and ask(lm_b).score == 9 and ask(lm_a).score == 2
+    assert meter.usage.calls == 2 and meter.usage.cache_hits == 1 and len(store) == 2
+    assert "api_key" not in lm_a.kwargs and "api_base" not in lm_a.kwargs
+    store.close()
+    assert b"sk-secret" not in store.path.read_bytes()

@@ -31,8 +31,8 @@ SEEDS = [SeedDoc(id=name, text=text, source=name, sha256=sha256_text(text), kind
 
 
 def render(predictor) -> str:
-    messages = dspy.JSONAdapter().format(predictor.signature, demos=predictor.demos,
-                                         inputs={"passage": "P", "count": 1})
+    inputs = {name: "P" for name in predictor.signature.input_fields}
+    messages = dspy.JSONAdapter().format(predictor.signature, demos=predictor.demos, inputs=inputs)
     return "\n".join(m["content"] for m in messages)
 
 

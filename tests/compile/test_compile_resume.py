@@ -62,6 +62,9 @@ def test_an_interrupted_compile_rerun_respends_no_completed_call(tmp_path, full_
     assert len(again.history) == full_calls - done
     assert result.manifest.usage["total"]["calls"] == full_calls - done
     assert result.manifest.usage["total"]["cache_hits"] > 0 and result.manifest.status == "completed"
+    phases = result.manifest.usage["phases"]
+    assert phases["before"]["calls"] == 0  # the held-out scoring before had finished: all from cache
+    assert phases["optimize"]["cache_hits"] > 0 and phases["optimize"]["calls"] > 0  # cut inside MIPROv2
 
 
 def test_a_budget_stopped_compile_rerun_without_a_budget_finishes_the_rest(tmp_path, full_calls):

@@ -89,3 +89,27 @@ def test_difficulty_and_format_are_binary():
 def test_missing_inputs_are_a_clear_error():
     with pytest.raises(MetricInputError, match="'reference'"):
         GeneralCorrectness()(dspy.Example(), dspy.Prediction(response="x"))
+
+
+PROTOCOL = [  # (metric, example, prediction): every judge metric of the package
+    (ItemQuality(rubric="R"), dspy.Example(), dspy.Prediction(request="Q?", response="A.")),
+    (InstructionQuality(rubric="R"), dspy.Example(),
+     dspy.Prediction(passage="P", instruction="Which fact?", instruction_type="literal")),
+    (Difficulty(), dspy.Example(original_passage="P", original_instruction="Q?"),
+     dspy.Prediction(passage="P", instruction="Harder Q?")),
+    (Faithfulness(), dspy.Example(source="S", request="Summarise."), dspy.Prediction(response="A summary.")),
+    (FormatFollowing(), dspy.Example(), dspy.Prediction(request="Answer in JSON.", response="{}")),
+    (SummaryQuality(), dspy.Example(), dspy.Prediction(request="Summarise.", response="A summary.")),
+    (GeneralCorrectness(), dspy.Example(reference="4"), dspy.Prediction(response="4")),
+    (MathCorrectness(), dspy.Example(request="2+2?", reference="4"), dspy.Prediction(response="4")),
+    (MCQCorrectness(), dspy.Example(request="Which?", options="(A) 1 (D) 4", answer="D"),
+     dspy.Prediction(response="D")),
+]
+
+
+@pytest.mark.parametrize(("metric", "example", "pred"), PROTOCOL, ids=lambda v: type(v).__name__)
+def test_every_judge_is_a_module_returning_a_float_or_with_a_trace_a_bool(metric, example, pred):
+    assert isinstance(metric, dspy.Module) and metric.judges  # predictors of its own, one per juror
+    value, passed, _ = judged(metric, example, pred)
+    assert type(value) is float and 0.0 <= value <= 1.0
+    assert type(passed) is bool and passed is (value >= metric.threshold)
