@@ -92,6 +92,15 @@ def to_docs(raw: RawSeed, config: SeedConfig) -> Iterator[SeedDoc | SeedReject]:
             detail=f"only {stripped} non-blank characters (min_chars={config.min_chars})",
         )
         return
+    if raw.kind == SeedKind.API:
+        # An API description is parsed as a whole (JSON / OpenAPI): a character chunk of it is not valid JSON.
+        if len(text) > config.max_seed_chars:
+            yield SeedReject(source=raw.where, reason="too_large",
+                             detail=f"API description has {len(text):,} characters (max_seed_chars="
+                                    f"{config.max_seed_chars:,}); it is never cut, so it was not loaded")
+            return
+        yield _doc(raw, text, raw.id, 0, 1)
+        return
     header = raw.header or ""
     if len(header) * 2 > config.chunk_chars:
         header = ""  # a header this long is not worth repeating

@@ -391,3 +391,16 @@ def test_example_seeds_load_without_rejects() -> None:
         if path.is_file():
             assert 1000 <= path.stat().st_size <= 6000, path
             assert f"`{path.relative_to(EXAMPLES / 'seeds').as_posix()}`" in sources_md, path
+
+
+def test_an_api_description_is_never_cut_into_chunks(tmp_path: Path) -> None:
+    """A chunk of a JSON/OpenAPI document is not valid JSON: API seeds stay whole, or are rejected whole."""
+    spec = EXAMPLES / "seeds" / "api" / "library_openapi.json"
+    (tmp_path / "api.json").write_text(spec.read_text(encoding="utf-8"), encoding="utf-8")
+    small = SeedConfig(chunk_chars=500, chunk_overlap=0)
+    [doc] = load_seeds(tmp_path, small).seeds
+    assert doc.kind == SeedKind.API and doc.n_chunks == 1
+    assert json.loads(doc.text) == json.loads(spec.read_text(encoding="utf-8"))
+    tiny = SeedConfig(chunk_chars=500, chunk_overlap=0, max_seed_chars=1000)
+    result = load_seeds(tmp_path, tiny)
+    assert result.seeds == [] and [r.reason for r in result.rejects] == ["too_large"]
