@@ -124,6 +124,8 @@ class GenerationConfig(_Strict):
     """Work units in flight at once (the embedded model serves one call at a time regardless)."""
     skills_per_seed: int | None = Field(default=None, ge=1)
     """How many of the applicable skills each seed meets, drawn by ``skill_weights``; ``None``: all of them."""
+    skill_sampling: Literal["random", "balanced"] = "random"
+    """How ``skills_per_seed`` are picked: drawn by weight, or the skills met least so far (even coverage)."""
     skill_weights: dict[str, float] = Field(default_factory=dict)
     """Relative weight of each skill when ``skills_per_seed`` is set (missing skills weigh 1)."""
     agent_weights: dict[str, float] = Field(default_factory=dict)

@@ -12,6 +12,7 @@ import logging
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
@@ -95,6 +96,8 @@ class Driver:
     def _units(self, seeds_path: Path, run: RunDir, summary: RunSummary,
                known_rejects: set[str]) -> Iterator[tuple[str, SeedDoc, str]]:
         limit = self.config.generation.limit
+        met: Counter[str] = Counter()  # skills met by the seeds so far (balanced skill sampling)
+        kinds = {name: len(program.spec.seed_kinds) for name, program in self.programs.items()}
         for item in iter_seeds(seeds_path, self.config.seeds):
             if self.stop.is_set():
                 return
@@ -108,7 +111,8 @@ class Driver:
                 continue
             applicable = [name for name, program in self.programs.items()
                           if item.kind.value in program.spec.seed_kinds]
-            skills = choose_skills(applicable, self.config.generation.seed, item.id, self.config.generation)
+            skills = choose_skills(applicable, self.config.generation.seed, item.id, self.config.generation, met,
+                                   kinds)
             summary.units_not_applicable += len(self.programs) - len(skills)
             if not skills:
                 continue

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from agentinstruct.config import GenerationConfig
@@ -46,17 +48,37 @@ def unit_rng(run_seed: int, seed_id: str, skill: str) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-def choose_skills(applicable: list[str], run_seed: int, seed_id: str, config: GenerationConfig) -> list[str]:
-    """The skills a seed meets: all applicable ones, or ``skills_per_seed`` of them drawn by weight."""
+def choose_skills(applicable: list[str], run_seed: int, seed_id: str, config: GenerationConfig,
+                  met: Counter[str] | None = None, kinds: Mapping[str, int] | None = None) -> list[str]:
+    """The skills a seed meets: all applicable ones, or ``skills_per_seed`` of them.
+
+    ``skill_sampling: random`` draws them by ``skill_weights``. ``balanced`` takes the skills met least so
+    far relative to their weight (``met`` counts the earlier seeds' skills and is updated here); among
+    those, skills that accept fewer seed kinds (``kinds``: skill -> number of kinds) come first, as they
+    get fewer chances, then the seeded RNG decides. Both are
+    deterministic for a given seed order, so a resumed run, which walks the seeds again from the start,
+    plans the same units.
+    """
     if config.skills_per_seed is None or config.skills_per_seed >= len(applicable):
-        return list(applicable)
-    rng = unit_rng(run_seed, seed_id, "\x00skills")
-    pool = [s for s in applicable if config.skill_weights.get(s, 1.0) > 0]
-    chosen = []
-    for _ in range(min(config.skills_per_seed, len(pool))):
-        pick = rng.choices(range(len(pool)), weights=[config.skill_weights.get(s, 1.0) for s in pool])[0]
-        chosen.append(pool.pop(pick))
-    return sorted(chosen, key=applicable.index)
+        chosen = list(applicable)
+    else:
+        rng = unit_rng(run_seed, seed_id, "\x00skills")
+        pool = [s for s in applicable if config.skill_weights.get(s, 1.0) > 0]
+        k = min(config.skills_per_seed, len(pool))
+        if config.skill_sampling == "balanced" and met is not None:
+            ties = {s: rng.random() for s in pool}
+            kinds = kinds or {}
+            chosen = sorted(pool, key=lambda s: (met[s] / config.skill_weights.get(s, 1.0), kinds.get(s, 0),
+                                                 ties[s]))[:k]
+        else:
+            chosen = []
+            for _ in range(k):
+                pick = rng.choices(range(len(pool)), weights=[config.skill_weights.get(s, 1.0) for s in pool])[0]
+                chosen.append(pool.pop(pick))
+        chosen = sorted(chosen, key=applicable.index)
+    if met is not None:
+        met.update(chosen)
+    return chosen
 
 
 def _weight(skill: str, agent: AgentSpec, config: GenerationConfig) -> float:

@@ -1,7 +1,7 @@
 import pytest
 
 from agentinstruct.config import GenerationConfig
-from agentinstruct.engine.plan import NoCompatibleAgent, plan_unit, unit_rng
+from agentinstruct.engine.plan import NoCompatibleAgent, choose_skills, plan_unit, unit_rng
 from agentinstruct.seeds import SeedDoc, SeedKind, sha256_text
 from agentinstruct.taxonomy import load_skills
 
@@ -48,7 +48,6 @@ def test_incompatible_seed_kind():
 
 
 def test_choose_skills_all_by_default_and_weighted_when_asked():
-    from agentinstruct.engine.plan import choose_skills
 
     skills = ["a", "b", "c"]
     assert choose_skills(skills, 0, "s", GenerationConfig()) == skills
@@ -59,3 +58,28 @@ def test_choose_skills_all_by_default_and_weighted_when_asked():
     assert all(len(p) == 2 and p == sorted(p) for p in picks)
     assert len({tuple(p) for p in picks}) == 3
     assert picks == [choose_skills(skills, 0, f"s{i}", cfg) for i in range(30)]
+
+
+def test_balanced_skill_sampling_covers_every_skill_deterministically():
+    """Skills met least so far come first, scarce kinds before common ones: 6 seeds x 2 reach all 5 skills."""
+    from collections import Counter
+
+    skills = ["a", "b", "c", "d", "rare"]
+    kinds = {"a": 3, "b": 3, "c": 3, "d": 3, "rare": 1}
+    config = GenerationConfig(skills_per_seed=2, skill_sampling="balanced")
+
+    def walk() -> list[list[str]]:
+        met: Counter[str] = Counter()
+        out = []
+        for i in range(6):
+            applicable = skills if i == 0 else skills[:4]  # "rare" applies to the first seed only
+            out.append(choose_skills(applicable, 0, f"seed{i}", config, met, kinds))
+        return out
+
+    first = walk()
+    assert "rare" in first[0]
+    assert {s for chosen in first for s in chosen} == set(skills)
+    assert first == walk()  # a resumed run walks the seeds again and plans the same skills
+    random_draw = GenerationConfig(skills_per_seed=2)
+    assert choose_skills(skills, 0, "seed0", random_draw, Counter(), kinds) == \
+        choose_skills(skills, 0, "seed0", random_draw)  # the weighted draw ignores the counts
