@@ -130,6 +130,16 @@ def _non_empty(schema, max_items: int = 8):
     return out
 
 
+def _account_failed_call(model: str, usage: dict) -> None:
+    """Report a failed call's token usage to DSPy's usage tracker (it only sees successful responses)."""
+    import dspy
+
+    tracker = dspy.settings.usage_tracker
+    if tracker is not None:
+        tracker.add_usage(model, {"prompt_tokens": usage.get("prompt_tokens") or 0,
+                                  "completion_tokens": usage.get("completion_tokens") or 0})
+
+
 class LlamaCppEngine:
     """A DSPy engine over an in-process ``llama_cpp.Llama``."""
 
@@ -195,6 +205,7 @@ class LlamaCppEngine:
         finish = choice.get("finish_reason") or "stop"
         usage = out.get("usage") or {}
         if finish == "length" and fmt is not None:
+            _account_failed_call(request.model, usage)  # the tokens were spent even though the call failed
             raise OutputTruncated(
                 f"structured output cut at max_tokens={kwargs['max_tokens']} ({len(text)} chars); raise max_tokens"
             )

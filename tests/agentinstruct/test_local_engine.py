@@ -64,7 +64,8 @@ def test_generate_end_to_end_on_the_embedded_model(tmp_path, embedded_lm):
         "Honey bees live in colonies of up to 60,000 workers. A queen lays up to 2,000 eggs a day. "
         "Workers forage for nectar within three kilometres of the hive and communicate by dancing.\n")
     summary = generate(seeds, tmp_path / "run", config=cfg, lms=embedded_lm, compiled_dir=None)
-    assert summary.llm_calls >= 2
+    assert summary.llm_calls >= 1  # a failed (e.g. truncated) call is counted too: its tokens were spent
+    assert summary.tokens > 0
     failures = (tmp_path / "run/failures.jsonl").read_text().splitlines()
     records = [Record.model_validate_json(line)
                for line in (tmp_path / "run/data/shard-00000.jsonl").read_text().splitlines()]
@@ -91,3 +92,27 @@ def test_repeats_of_a_prompt_get_new_seeds_reproducibly():
     assert engine._sampling_seed(SimpleNamespace(seed=42, extensions=None, response_format=None), prompt) == 42
     assert engine._sampling_seed(SimpleNamespace(seed=None, extensions={"seed": 5}, response_format=None),
                                  prompt) == 5
+
+
+def test_a_truncated_call_still_counts_its_tokens():
+    """The tokens of a call cut at max_tokens were spent: the run's accounting sees them."""
+    import threading
+
+    from agentinstruct.engine.accounting import Accountant, BudgetConfig
+    from agentinstruct.local_engine import LlamaCppEngine, OutputTruncated
+
+    class CutLlama:
+        def create_chat_completion(self, **kwargs):
+            return {"choices": [{"message": {"content": '{"task": "Which of'}, "finish_reason": "length"}],
+                    "usage": {"prompt_tokens": 120, "completion_tokens": 8, "total_tokens": 128}}
+
+    engine = LlamaCppEngine.__new__(LlamaCppEngine)  # no model load: a stand-in llama answers
+    engine.seed, engine._asked, engine._lock = 0, {}, threading.Lock()
+    engine.max_list_items, engine.model_name, engine._llama = 5, "cut", CutLlama()
+    lm = dspy.LM("local/smollm2", engine=engine, max_tokens=8, num_retries=0, cache=False)
+    accountant = Accountant(BudgetConfig())
+    with dspy.context(lm=lm, adapter=dspy.JSONAdapter(), usage_tracker=accountant), pytest.raises(Exception) as err:
+        dspy.Predict(GenerateInstruction)(passage="Bees make honey.")
+    assert isinstance(err.value, OutputTruncated) or isinstance(err.value.__cause__, OutputTruncated)
+    assert accountant.calls == 1
+    assert accountant.by_model["local/smollm2"].prompt_tokens == 120
