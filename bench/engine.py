@@ -8,7 +8,7 @@ timed from the call to ``generate`` to its return. The bare client is ``openai.A
 defaults and an ``asyncio.Semaphore``. The mock server runs in its own process (127.0.0.1, fixed latency,
 deterministic content, stops by itself); its CPU is not counted. Usage::
 
-    python bench/engine.py [--records 512] [--inflight 64] [--engine auto|native|litellm]
+    python bench/engine.py [--records 1024] [--inflight 64] [--engine auto|native|litellm]
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def bare_run(url: str, calls: int, inflight: int) -> tuple[float, float]:
 def main() -> None:
     """Run both latencies through the engine and the 200 ms one through the bare client."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--records", type=int, default=512)
+    parser.add_argument("--records", type=int, default=1024)
     parser.add_argument("--inflight", type=int, default=64)
     parser.add_argument("--engine", choices=("auto", "native", "litellm"), default="auto")
     args = parser.parse_args()
