@@ -115,6 +115,9 @@ class GenerationConfig(_Strict):
     generation_attempts: int = Field(default=1, ge=1, le=50)
     """Generator calls per instruction type to find ``instructions_per_type`` usable instructions (a weak
     model needs several; each retry is a distinct sample, not a cache hit)."""
+    transform_attempts: int = Field(default=1, ge=1, le=20)
+    """Transformation calls per path while the output is degenerate or cut at ``max_tokens`` (each retry is
+    a distinct sample); when all fail, the path's failure is recorded."""
     refinement_rounds: int | None = Field(default=None, ge=0, le=10)
     """Overrides each skill's ``refinement.rounds`` when set."""
     refinement_suggestions: int | None = Field(default=None, ge=1, le=10)

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 
 import dspy
 
+from agentinstruct.engine.failures import classify, excerpt
 from agentinstruct.engine.outcome import UnitOutcome
 from agentinstruct.engine.plan import UnitPlan
 from agentinstruct.seeds import SeedDoc
 from agentinstruct.taxonomy import SkillSpec
 from programs.role_lms import RoleLMs
 from signatures import Edit, EditInstruction, GenerateInstruction, Respond, Suggest, Transform, specialize
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -66,12 +70,29 @@ class SkillProgram(dspy.Module):
         self.responder = dspy.Predict(respond)
 
     # -- stages -------------------------------------------------------------------------------------
-    def transform(self, seed_text: str, transformation: str) -> str:
-        """Content Transformation: the passage one agent makes of the seed (identity copies it)."""
+    def transform(self, seed_text: str, transformation: str, attempts: int = 1) -> str:
+        """Content Transformation: the passage one agent makes of the seed (identity copies it).
+
+        Up to ``attempts`` calls while the output is unusable (degenerate or cut at ``max_tokens``); calls
+        after the first carry a DSPy ``rollout_id``, so they are new samples, not the cached answer. When
+        every attempt fails, the last error is raised (and recorded by the plan loop).
+        """
+        for rollout in range(max(1, attempts)):
+            try:
+                return self.transform_once(seed_text, transformation, {"rollout_id": rollout} if rollout else {})
+            except Exception as exc:
+                if rollout + 1 >= attempts or classify(exc) not in RETRIED_REASONS:
+                    raise
+                log.info("transformation %s attempt %d unusable (%s); sampling again", transformation,
+                         rollout + 1, excerpt(exc, 120))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def transform_once(self, seed_text: str, transformation: str, config: dict) -> str:
+        """One transformation call (``config`` goes to the predictor, e.g. a ``rollout_id``)."""
         if self.spec.transformation(transformation).identity:
             return seed_text
         with self.lms.use("transformer"):
-            passage = self.transformers[transformation](seed_text=seed_text).passage
+            passage = self.transformers[transformation](seed_text=seed_text, config=config).passage
         return _require_text(passage, f"transformation {transformation}", _min_passage_words(seed_text))
 
     def generate(self, passage: str, instruction_type: str, count: int = 1, attempts: int | None = None) -> list[str]:
@@ -183,6 +204,8 @@ class EmptyOutputError(ValueError):
 
 
 MIN_INSTRUCTION_WORDS = 3
+RETRIED_REASONS = frozenset({"validation", "truncation"})
+"""Failures a new sample may fix (a degenerate or overlong output); others (auth, budget, parse) are not retried."""
 MIN_PASSAGE_WORDS = 25
 """A transformed or edited passage shorter than this (or than half its source) is a failed transformation."""
 

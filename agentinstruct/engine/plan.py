@@ -40,6 +40,8 @@ class UnitPlan:
     suggestions: int
     generation_attempts: int = 1
     """Generator calls allowed per instruction type to find ``instructions_per_type`` usable instructions."""
+    transform_attempts: int = 1
+    """Transformation calls allowed per path while the output is degenerate or cut at ``max_tokens``."""
 
 
 def unit_rng(run_seed: int, seed_id: str, skill: str) -> random.Random:
@@ -113,4 +115,5 @@ def plan_unit(spec: SkillSpec, seed: SeedDoc, rng: random.Random, config: Genera
             goals = [_sample(rng, spec.refinement.goals, 1, spec.name, config)[0].id for _ in range(rounds)]
         paths.append(PathPlan(transformation.id, [t.id for t in types], goals))
     return UnitPlan(paths=paths, instructions_per_type=config.instructions_per_type, suggestions=suggestions,
-                    generation_attempts=max(config.generation_attempts, config.instructions_per_type))
+                    generation_attempts=max(config.generation_attempts, config.instructions_per_type),
+                    transform_attempts=config.transform_attempts)

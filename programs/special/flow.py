@@ -39,7 +39,7 @@ def run_paths(program, plan, seed, finish: Callable[[PassageItem], Finished]):
     outcome = UnitOutcome()
     for path in plan.paths:
         try:
-            passage = program.transform(seed.text, path.transformation)
+            passage = program.transform(seed.text, path.transformation, plan.transform_attempts)
         except Exception as exc:  # noqa: BLE001 - recorded with a reason code
             _record(outcome, "transform", path.transformation, exc)
             continue

@@ -45,7 +45,7 @@ class ToolUseProgram(SkillProgram):
         self.simulators = {"api_simulator": dspy.Predict(SimulateApiResult)}
 
     # -- stages -------------------------------------------------------------------------------------
-    def transform(self, seed_text: str, transformation: str) -> str:
+    def transform_once(self, seed_text: str, transformation: str, config: dict) -> str:
         """The library as a JSON passage: the seed's own APIs, plus the reconstruction agent's."""
         try:
             known = api_schema.parse_apis(seed_text)
@@ -56,7 +56,7 @@ class ToolUseProgram(SkillProgram):
                 raise Rejected("seed", "the seed is not an API description this program can read", "transform")
             return api_schema.render(known)
         with self.lms.use("transformer"):
-            generated = self.transformers[transformation](seed_text=seed_text).apis
+            generated = self.transformers[transformation](seed_text=seed_text, config=config).apis
         library = api_schema.clean([*known, *generated])
         if len(library) <= len(known):
             raise EmptyOutputError(f"transformation {transformation} added no well-formed API")

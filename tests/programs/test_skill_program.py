@@ -140,3 +140,17 @@ def test_a_placeholder_response_is_a_validation_failure():
                        transformation="identity")
     with dspy.context(lm=make_dummy(response="{response}")), pytest.raises(EmptyOutputError, match="placeholder"):
         program.respond(item)
+
+
+def test_an_unusable_transformation_is_sampled_again_up_to_the_attempts():
+    from dspy.utils import DummyLM
+    from dummies import ALL_FIELDS
+
+    program = SkillProgram(load_skills()["reading_comprehension"])
+    seed_text = ALL_FIELDS["passage"]  # 30 words: a passage of 15 or more words passes
+    answers = [{"passage": "Heap"}, {"passage": ALL_FIELDS["modified_passage"]}]
+    json = dspy.JSONAdapter()
+    with dspy.context(lm=DummyLM(answers, adapter=json), adapter=json):
+        assert program.transform(seed_text, "argument_passage", attempts=2) == ALL_FIELDS["modified_passage"]
+    with dspy.context(lm=DummyLM(answers, adapter=json), adapter=json), pytest.raises(EmptyOutputError):
+        program.transform(seed_text, "argument_passage", attempts=1)  # one attempt: the failure stands
