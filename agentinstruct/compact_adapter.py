@@ -64,5 +64,8 @@ def adapter_for(lm: dspy.BaseLM | None) -> dspy.Adapter | None:
     from agentinstruct.local_engine import LlamaCppEngine
 
     if isinstance(getattr(lm, "_engine_spec", None), LlamaCppEngine):
-        return CompactJSONAdapter()
+        return _COMPACT
     return None
+
+
+_COMPACT = CompactJSONAdapter()  # stateless: one instance serves every call

@@ -77,15 +77,16 @@ class SkillProgram(dspy.Module):
         after the first carry a DSPy ``rollout_id``, so they are new samples, not the cached answer. When
         every attempt fails, the last error is raised (and recorded by the plan loop).
         """
-        for rollout in range(max(1, attempts)):
+        last = max(1, attempts) - 1
+        for rollout in range(last):
             try:
                 return self.transform_once(seed_text, transformation, {"rollout_id": rollout} if rollout else {})
             except Exception as exc:
-                if rollout + 1 >= attempts or classify(exc) not in RETRIED_REASONS:
+                if classify(exc) not in RETRIED_REASONS:
                     raise
                 log.info("transformation %s attempt %d unusable (%s); sampling again", transformation,
                          rollout + 1, excerpt(exc, 120))
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        return self.transform_once(seed_text, transformation, {"rollout_id": last} if last else {})
 
     def transform_once(self, seed_text: str, transformation: str, config: dict) -> str:
         """One transformation call (``config`` goes to the predictor, e.g. a ``rollout_id``)."""
@@ -212,6 +213,8 @@ MIN_PASSAGE_WORDS = 25
 
 def _min_passage_words(source: str) -> int:
     return max(1, min(MIN_PASSAGE_WORDS, len(source.split()) // 2))
+
+
 _FIELD = r"(task|instruction|passage|question|answer|response|suggestion|modified_\w+)"
 _PLACEHOLDER = re.compile(rf"\{{{_FIELD}\}}|^\W*{_FIELD}\W*$", re.IGNORECASE)
 _META = re.compile(r"^\W*(please\s+)?(write|create|generate|make|ask|here is)\s+(a|an|one|the|your)\s+(\w+\s+){0,2}"
@@ -242,7 +245,7 @@ def _require_text(value: object, where: str, min_words: int = 1) -> str:
     or shorter than ``min_words`` words."""
     if not isinstance(value, str) or not value.strip():
         raise EmptyOutputError(f"{where} produced an empty output")
-    if _PLACEHOLDER.fullmatch(value.strip()) or _PLACEHOLDER.match(value.strip()):
+    if _PLACEHOLDER.match(value.strip()):
         raise EmptyOutputError(f"{where} produced a template placeholder ({value.strip()[:60]!r})")
     if len(value.split()) < min_words:
         raise EmptyOutputError(f"{where} produced a degenerate output ({value.strip()[:60]!r})")

@@ -46,3 +46,16 @@ def cli(*args: str, env: dict, log: Path) -> subprocess.Popen:
     with open(log, "ab") as fh:
         return subprocess.Popen([sys.executable, "-m", "agentinstruct.cli", *args], env=env,
                                 stdout=fh, stderr=subprocess.STDOUT)
+
+
+def resume_to_completion(run: Path, env: dict, log: Path) -> list[dict]:
+    """``generate --resume`` the run; assert it completes with no unit pending and no record twice."""
+    resumed = cli("generate", "--resume", str(run), env=env, log=log)
+    resumed.wait(timeout=120)
+    assert resumed.returncode == 0, log.read_text()
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["units_incomplete"] == 0
+    records = run_records(run)
+    ids = [r["id"] for r in records]
+    assert len(ids) == len(set(ids)) > 0
+    return records

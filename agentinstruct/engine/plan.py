@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from agentinstruct.config import GenerationConfig
 from agentinstruct.seeds import SeedDoc
-from agentinstruct.taxonomy import AgentSpec, SkillSpec
+from agentinstruct.taxonomy import SkillSpec
 
 
 class NoCompatibleAgent(ValueError):
@@ -57,45 +57,39 @@ def choose_skills(applicable: list[str], run_seed: int, seed_id: str, config: Ge
     ``skill_sampling: random`` draws them by ``skill_weights``. ``balanced`` takes the skills met least so
     far relative to their weight (``met`` counts the earlier seeds' skills and is updated here); among
     those, skills that accept fewer seed kinds (``kinds``: skill -> number of kinds) come first, as they
-    get fewer chances, then the seeded RNG decides. Both are
-    deterministic for a given seed order, so a resumed run, which walks the seeds again from the start,
-    plans the same units.
+    get fewer chances, then the seeded RNG decides. Both are deterministic for a given seed order, so a
+    resumed run, which walks the seeds again from the start, plans the same units.
     """
-    if config.skills_per_seed is None or config.skills_per_seed >= len(applicable):
-        chosen = list(applicable)
-    else:
+    chosen = list(applicable)
+    if config.skills_per_seed is not None and config.skills_per_seed < len(applicable):
         rng = unit_rng(run_seed, seed_id, "\x00skills")
-        pool = [s for s in applicable if config.skill_weights.get(s, 1.0) > 0]
-        k = min(config.skills_per_seed, len(pool))
+        weight = lambda s: config.skill_weights.get(s, 1.0)
         if config.skill_sampling == "balanced" and met is not None:
+            pool = [s for s in applicable if weight(s) > 0]
             ties = {s: rng.random() for s in pool}
-            kinds = kinds or {}
-            chosen = sorted(pool, key=lambda s: (met[s] / config.skill_weights.get(s, 1.0), kinds.get(s, 0),
-                                                 ties[s]))[:k]
+            rank = {s: (met[s] / weight(s), (kinds or {}).get(s, 0), ties[s]) for s in pool}
+            chosen = sorted(pool, key=rank.__getitem__)[:config.skills_per_seed]
         else:
-            chosen = []
-            for _ in range(k):
-                pick = rng.choices(range(len(pool)), weights=[config.skill_weights.get(s, 1.0) for s in pool])[0]
-                chosen.append(pool.pop(pick))
-        chosen = sorted(chosen, key=applicable.index)
+            chosen = _draw(rng, applicable, config.skills_per_seed, weight)
+        chosen.sort(key=applicable.index)
     if met is not None:
         met.update(chosen)
     return chosen
 
 
-def _weight(skill: str, agent: AgentSpec, config: GenerationConfig) -> float:
-    return config.agent_weights.get(f"{skill}.{agent.id}", agent.weight)
+def _draw(rng: random.Random, items: list, k: int, weight) -> list:
+    """Up to ``k`` distinct items of positive weight, drawn without replacement by ``weight(item)``."""
+    pool = [item for item in items if weight(item) > 0]
+    chosen = []
+    for _ in range(min(k, len(pool))):
+        pick = rng.choices(range(len(pool)), weights=[weight(item) for item in pool])[0]
+        chosen.append(pool.pop(pick))
+    return chosen
 
 
 def _sample(rng: random.Random, agents: list, k: int, skill: str, config: GenerationConfig) -> list:
     """Up to ``k`` distinct agents, drawn without replacement by weight."""
-    pool = [a for a in agents if _weight(skill, a, config) > 0]
-    chosen = []
-    for _ in range(min(k, len(pool))):
-        weights = [_weight(skill, a, config) for a in pool]
-        pick = rng.choices(range(len(pool)), weights=weights)[0]
-        chosen.append(pool.pop(pick))
-    return chosen
+    return _draw(rng, agents, k, lambda a: config.agent_weights.get(f"{skill}.{a.id}", a.weight))
 
 
 def plan_unit(spec: SkillSpec, seed: SeedDoc, rng: random.Random, config: GenerationConfig) -> UnitPlan:

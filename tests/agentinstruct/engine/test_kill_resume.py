@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from mock_runs import cli as _cli
-from mock_runs import mock_config
+from mock_runs import mock_config, resume_to_completion
 from mock_runs import run_records as _records
 from mock_runs import write_seeds as _seeds
 
@@ -91,13 +91,7 @@ def test_sigterm_stops_quickly_and_resumably(tmp_path, env):
         assert proc.returncode == 3, output  # stopped early: resumable
         assert "stopped early: SIGTERM" in output
         assert took < 10
-        resumed = _cli("generate", "--resume", str(run), env=env, log=log)
-        resumed.wait(timeout=120)
-        assert resumed.returncode == 0, log.read_text()
-    summary = json.loads((run / "summary.json").read_text())
-    assert summary["units_incomplete"] == 0
-    ids = [r["id"] for r in _records(run)]
-    assert len(ids) == len(set(ids)) > 0
+        resume_to_completion(run, env, log)
 
 
 @pytest.mark.slow
