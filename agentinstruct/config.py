@@ -79,6 +79,10 @@ class LocalModelConfig(_Strict):
     """llama.cpp weight-repacking buffers (AMX/REPACK); off by default: they crash on some AMX VMs."""
     max_list_items: int = Field(default=5, ge=1, le=50)
     """Upper bound on list outputs under the grammar (a tiny model otherwise repeats items to max_tokens)."""
+    repeat_penalty: float = Field(default=1.15, ge=1.0, le=2.0)
+    """llama.cpp's penalty on recently generated tokens (1.0: none). Most of the tiny model's cut-off outputs are
+    loops ("On the Tin, on the Tin, ..."); 1.15 is what the all-skills run was measured with. Not part of the
+    request cache key: clear the cache (or change ``seed``) after changing it."""
     requantize: Literal["q8_0"] | None = "q8_0"
     """Convert the shipped Q4_1 weights once to this type (kept in the cache directory), or None to run
     them as shipped. Measured here (2 cores, no repacking): Q8_0 evaluates prompts 1.8x faster than Q4_1
@@ -118,6 +122,10 @@ class GenerationConfig(_Strict):
     transform_attempts: int = Field(default=1, ge=1, le=20)
     """Transformation calls per path while the output is degenerate or cut at ``max_tokens`` (each retry is
     a distinct sample); when all fail, the path's failure is recorded."""
+    response_attempts: int = Field(default=1, ge=1, le=20)
+    """Tries of an item's last stage (the response; a whole conversation or tool trace) while it is degenerate,
+    cut at ``max_tokens`` or breaks its formatting guidelines (each try a distinct sample); a verification
+    verdict (failed tests, a call against the API schema) is never retried."""
     refinement_rounds: int | None = Field(default=None, ge=0, le=10)
     """Overrides each skill's ``refinement.rounds`` when set."""
     refinement_suggestions: int | None = Field(default=None, ge=1, le=10)

@@ -29,7 +29,8 @@ def _embedded_lm(spec: ModelSpec, models: ModelsConfig) -> dspy.LM:
     local = models.local
     engine = LlamaCppEngine(model_path=local.model_path, n_ctx=local.n_ctx, n_threads=local.n_threads,
                             seed=local.seed, extra_buffers=local.extra_buffers,
-                            max_list_items=local.max_list_items, requantize=local.requantize)
+                            max_list_items=local.max_list_items, requantize=local.requantize,
+                            repeat_penalty=local.repeat_penalty)
     return dspy.LM(spec.model, engine=engine, temperature=spec.temperature, max_tokens=spec.max_tokens,
                    num_retries=0, **spec.extra)
 

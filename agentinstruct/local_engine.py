@@ -151,7 +151,7 @@ class LlamaCppEngine:
 
     def __init__(self, model_path: str | Path | None = None, n_ctx: int = 4096, n_threads: int | None = None,
                  seed: int = 0, extra_buffers: bool = False, max_list_items: int = 8,
-                 requantize: str | None = None):
+                 requantize: str | None = None, repeat_penalty: float = 1.0):
         try:
             from llama_cpp import Llama
         except ImportError as exc:
@@ -162,6 +162,7 @@ class LlamaCppEngine:
         if requantize and not model_path:
             self.model_path = requantized(self.model_path, requantize)
         self.seed = seed
+        self.repeat_penalty = repeat_penalty
         self.max_list_items = max_list_items
         self._lock = threading.Lock()
         self._asked: dict[str, int] = {}
@@ -186,6 +187,7 @@ class LlamaCppEngine:
             "max_tokens": cfg.max_tokens or 512,
             "temperature": 0.7 if cfg.temperature is None else cfg.temperature,
             "seed": self._sampling_seed(cfg, messages),
+            "repeat_penalty": self.repeat_penalty,
         }
         if cfg.top_p is not None:
             kwargs["top_p"] = cfg.top_p

@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import Callable, Iterator, Mapping
 
 import dspy
 
 from agentinstruct.compact_adapter import adapter_for
 from agentinstruct.engine.accounting import current_role
+
+
+_SAMPLE: contextvars.ContextVar[int] = contextvars.ContextVar("agentinstruct_sample", default=0)
+
+
+@contextlib.contextmanager
+def resample(n: int) -> Iterator[None]:
+    """Make the enclosed calls the ``n``-th fresh sample of their prompts (DSPy ``rollout_id`` n).
+
+    ``n = 0`` is the ordinary first sample. A stage retried after a degenerate output needs new samples,
+    not the cached answer it just rejected; the rollout id keeps each retry a distinct, cached entry.
+    """
+    token = _SAMPLE.set(n)
+    try:
+        yield
+    finally:
+        _SAMPLE.reset(token)
 
 
 class RoleLMs:
@@ -34,7 +52,8 @@ class RoleLMs:
     def use(self, role: str) -> Iterator[None]:
         """Run the enclosed predictor calls on the role's LM (or the ambient LM if unbound).
 
-        A bound LM brings its adapter (``adapter_for``: the compact one for the embedded model).
+        A bound LM brings its adapter (``adapter_for``: the compact one for the embedded model). Inside
+        ``resample(n)`` with n > 0 the LM (bound or ambient) is a copy with ``rollout_id=n``.
 
         The role is published in a context variable so that usage is accounted per role.
         """
@@ -43,6 +62,9 @@ class RoleLMs:
         token = current_role.set(role)
         try:
             lm = self._lms.get(role)
+            sample = _SAMPLE.get()
+            if sample and (lm or dspy.settings.lm) is not None:
+                lm = (lm or dspy.settings.lm).copy(rollout_id=sample)
             if lm is None:
                 yield
             else:

@@ -3,10 +3,15 @@ last stage (a multi-turn trace, verified code, a conversation) through a ``finis
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from programs.skill import PassageItem
+from agentinstruct.engine.failures import classify, excerpt
+from programs.role_lms import resample
+from programs.skill import RETRIED_REASONS, PassageItem
+
+log = logging.getLogger(__name__)
 
 
 class Rejected(Exception):
@@ -65,7 +70,7 @@ def run_paths(program, plan, seed, finish: Callable[[PassageItem], Finished]):
                     frontier = refined
                 for item in items:
                     try:
-                        done = finish(item)
+                        done = finish_item(finish, item, plan.response_attempts)
                     except Exception as exc:  # noqa: BLE001
                         _record(outcome, "respond", itype, exc)
                         continue
@@ -79,6 +84,24 @@ def run_paths(program, plan, seed, finish: Callable[[PassageItem], Finished]):
                         metadata=done.metadata,
                     ))
     return outcome
+
+
+def finish_item(finish: Callable[[PassageItem], Finished], item: PassageItem, attempts: int = 1) -> Finished:
+    """The last stage for one item, sampled afresh (``resample``) up to ``attempts`` times while it fails
+    with a reason a new sample may fix (a degenerate or cut-off output). A check's ``Rejected`` (failed
+    tests, a call against the API schema) is final: it is the verdict on the item, not a bad sample."""
+    for n in range(max(1, attempts)):
+        try:
+            with resample(n):
+                return finish(item)
+        except Rejected:
+            raise
+        except Exception as exc:
+            if n + 1 >= attempts or classify(exc) not in RETRIED_REASONS:
+                raise
+            log.info("last stage of %s attempt %d unusable (%s); sampling again", item.instruction_type, n + 1,
+                     excerpt(exc, 120))
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _record(outcome, stage: str, agent: str | None, exc: Exception) -> None:

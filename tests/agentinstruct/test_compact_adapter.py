@@ -5,10 +5,10 @@ import threading
 import dspy
 from dummies import make_dummy
 
-from agentinstruct.compact_adapter import CompactJSONAdapter, adapter_for
+from agentinstruct.compact_adapter import MIN_CHARS, CompactJSONAdapter, adapter_for, with_floors
 from agentinstruct.local_engine import LlamaCppEngine
 from programs.role_lms import RoleLMs
-from signatures import GenerateInstruction, Suggest, specialize
+from signatures import Edit, GenerateInstruction, Suggest, Transform, specialize
 
 
 def _engine_without_model() -> LlamaCppEngine:
@@ -24,14 +24,15 @@ def test_prompt_has_no_format_scaffolding():
     for text in (system["content"], user["content"]):
         assert "[[ ##" not in text and "{task}" not in text and "`task`" not in text
     assert user["content"].startswith("Passage:\nBees make honey.")
-    assert "written out in full" in user["content"]  # the output asked for by its description
+    assert user["content"].endswith("Write the task now.")  # one output: asked for by its plain name
 
 
-def test_several_outputs_are_listed():
-    _system, user = CompactJSONAdapter().format(Suggest, demos=[], inputs={"passage": "P", "instruction": "Q?",
-                                                                           "count": 2})
-    assert "Instruction:\nQ?" in user["content"] and "Count:\n2" in user["content"]
-    assert "The suggestions, one string each." in user["content"]
+def test_several_outputs_are_listed_by_description():
+    _system, user = CompactJSONAdapter().format(Edit, demos=[], inputs={"passage": "P", "instruction": "Q?",
+                                                                        "suggestion": "Add a date."})
+    assert "Instruction:\nQ?" in user["content"] and "Suggestion:\nAdd a date." in user["content"]
+    for name, info in Edit.output_fields.items():
+        assert f"- {info.json_schema_extra['desc']}" in user["content"], name
 
 
 def test_outputs_parse_like_the_json_adapter():
@@ -52,3 +53,33 @@ def test_role_lms_keeps_the_ambient_adapter_for_other_models():
     roles = RoleLMs({"generator": make_dummy()})
     with dspy.context(adapter=ambient), roles.use("generator"):
         assert dspy.settings.adapter is ambient
+
+
+class _SchemaLM:
+    """Just enough of an LM for the adapter to choose a response format."""
+
+    supported_params = frozenset({"response_format"})
+    supports_response_schema = True
+
+
+def _schema_for(signature) -> dict:
+    lm_kwargs: dict = {}
+    CompactJSONAdapter()._prepare_response_format(_SchemaLM(), lm_kwargs, signature)
+    return lm_kwargs["response_format"].model_json_schema()
+
+
+def test_free_text_outputs_get_length_floors_in_the_schema():
+    assert _schema_for(Transform)["properties"]["passage"]["minLength"] == MIN_CHARS["passage"]
+    assert _schema_for(GenerateInstruction)["properties"]["task"]["minLength"] == MIN_CHARS["task"]
+    items = _schema_for(Suggest)["properties"]["suggestions"]["items"]
+    assert items["type"] == "string" and items["minLength"] == MIN_CHARS["suggestions"]
+
+
+def test_floors_touch_only_the_named_string_fields():
+    schema = {"type": "object", "properties": {"passage": {"type": "string", "minLength": 500},
+                                               "count": {"type": "integer"},
+                                               "other": {"type": "string"}}}
+    out = with_floors(schema, {"passage": 200, "count": 5, "other": 0})
+    assert out["properties"]["passage"]["minLength"] == 500  # a stricter floor already there is kept
+    assert "minLength" not in out["properties"]["count"] and "minLength" not in out["properties"]["other"]
+    assert "minLength" not in schema["properties"]["other"]  # the input is not mutated

@@ -109,6 +109,7 @@ def test_a_truncated_call_still_counts_its_tokens():
     engine = LlamaCppEngine.__new__(LlamaCppEngine)  # no model load: a stand-in llama answers
     engine.seed, engine._asked, engine._lock = 0, {}, threading.Lock()
     engine.max_list_items, engine.model_name, engine._llama = 5, "cut", CutLlama()
+    engine.repeat_penalty = 1.0
     lm = dspy.LM("local/smollm2", engine=engine, max_tokens=8, num_retries=0, cache=False)
     accountant = Accountant(BudgetConfig())
     with dspy.context(lm=lm, adapter=dspy.JSONAdapter(), usage_tracker=accountant), pytest.raises(Exception) as err:
@@ -116,3 +117,31 @@ def test_a_truncated_call_still_counts_its_tokens():
     assert isinstance(err.value, OutputTruncated) or isinstance(err.value.__cause__, OutputTruncated)
     assert accountant.calls == 1
     assert accountant.by_model["local/smollm2"].prompt_tokens == 120
+
+
+def test_the_llama_call_carries_the_floors_and_the_repeat_penalty():
+    """What the embedded model decodes under: the compact adapter's length floors and the engine's penalty."""
+    import threading
+
+    from agentinstruct.compact_adapter import MIN_CHARS, CompactJSONAdapter
+    from agentinstruct.local_engine import LlamaCppEngine
+
+    seen: dict = {}
+
+    class RecordingLlama:
+        def create_chat_completion(self, **kwargs):
+            seen.update(kwargs)
+            return {"choices": [{"message": {"content": '{"task": "Which insects make honey in hives?"}'},
+                                 "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 50, "completion_tokens": 12, "total_tokens": 62}}
+
+    engine = LlamaCppEngine.__new__(LlamaCppEngine)  # no model load: a stand-in llama answers
+    engine.seed, engine._asked, engine._lock = 0, {}, threading.Lock()
+    engine.max_list_items, engine.model_name, engine._llama = 5, "rec", RecordingLlama()
+    engine.repeat_penalty = 1.3
+    lm = dspy.LM("local/smollm2", engine=engine, max_tokens=64, num_retries=0, cache=False)
+    with dspy.context(lm=lm, adapter=CompactJSONAdapter()):
+        task = dspy.Predict(GenerateInstruction)(passage="Bees make honey.").task
+    assert task == "Which insects make honey in hives?"
+    assert seen["repeat_penalty"] == 1.3
+    assert seen["response_format"]["schema"]["properties"]["task"]["minLength"] == MIN_CHARS["task"]
