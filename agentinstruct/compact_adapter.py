@@ -16,15 +16,14 @@ writing instead (measured on the sample seeds: usable transformations 4/16 -> 13
 
 from __future__ import annotations
 
-import textwrap
 import logging
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
 import dspy
 from dspy.adapters.utils import format_field_value
 from dspy.signatures.signature import Signature
-
 
 log = logging.getLogger(__name__)
 

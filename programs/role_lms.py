@@ -11,7 +11,6 @@ import dspy
 from agentinstruct.compact_adapter import adapter_for
 from agentinstruct.engine.accounting import current_role
 
-
 _SAMPLE: contextvars.ContextVar[int] = contextvars.ContextVar("agentinstruct_sample", default=0)
 
 
