@@ -205,8 +205,9 @@ class EmptyOutputError(ValueError):
 
 
 MIN_INSTRUCTION_WORDS = 3
-RETRIED_REASONS = frozenset({"validation", "truncation"})
-"""Failures a new sample may fix (a degenerate or overlong output); others (auth, budget, parse) are not retried."""
+RETRIED_REASONS = frozenset({"validation", "truncation", "parse"})
+"""Failures a new sample may fix (a degenerate, overlong or malformed output); others (auth, budget, provider
+errors, a stop) are not retried here (the engine retries transient provider errors itself)."""
 MIN_PASSAGE_WORDS = 25
 """A transformed or edited passage shorter than this (or than half its source) is a failed transformation."""
 

@@ -10,10 +10,12 @@ from programs.special.coding import CodingProgram
 from programs.special.conversation import ConversationProgram
 from programs.special.formatted import FormattedSkillProgram
 from programs.special.tool_use import ToolUseProgram
+from programs.special.web_agent import WebAgentProgram
 
 SPECIAL_PROGRAMS: dict[str, type] = {
     "coding": CodingProgram,
     "conversation": ConversationProgram,
     "formatted": FormattedSkillProgram,
     "tool_use": ToolUseProgram,
+    "web_agent": WebAgentProgram,
 }

@@ -66,3 +66,20 @@ def test_a_verdict_or_a_hard_error_is_not_retried():
     with pytest.raises(RuntimeError):
         finish_item(broken, _item(), attempts=5)
     assert calls == ["rejected", "broken"]
+
+
+def test_a_malformed_output_is_sampled_again():
+    class AdapterParseError(Exception):  # classified by class name, like DSPy's own
+        pass
+
+    calls = []
+    done = Finished(messages=[{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "A."}])
+
+    def finish(item: PassageItem) -> Finished:
+        calls.append(item.instruction)
+        if len(calls) == 1:
+            raise AdapterParseError("the LM response is not JSON")
+        return done
+
+    assert finish_item(finish, _item(), attempts=2) is done
+    assert len(calls) == 2

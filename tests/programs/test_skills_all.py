@@ -20,6 +20,14 @@ SEED_FOR_KIND = {"text": "prose/honey_bees.txt", "html": "html/backyard_compost.
 SEEDS = {s.id: s for s in iter_seeds(EXAMPLES, SeedConfig()) if isinstance(s, SeedDoc)}
 # DummyLM answers every call alike; for tool use it always stops with FAILED, which fits family 1c.
 DUMMY_FRIENDLY_TYPE = {"tool_use": "single_api_missing_params"}
+# The web agent's answers are checked as actions on the page's elements: a page with ids, and actions on them.
+WEB_PAGE = ("[e1] heading \"Starting a Backyard Compost Heap\" y=0\n[e2] text field \"Search the garden guide\" "
+            "y=40\n[e3] button \"Search\" y=40\n[e4] paragraph \"A compost heap turns kitchen scraps and garden "
+            "waste into a dark, crumbly material that improves almost any soil.\" y=120\n[e5] link \"Greens and "
+            "browns\" y=300")
+DUMMY_ANSWERS = {"web_agent": {"passage": WEB_PAGE, "modified_passage": WEB_PAGE,
+                               "response": 'The goal needs a search.\nTYPE [e2] "browns"\nCLICK [e3]\n'
+                                           'DONE "The guide lists the browns."'}}
 
 
 def _plan(spec) -> tuple[UnitPlan, SeedDoc]:
@@ -60,7 +68,7 @@ def test_every_skill_runs_all_stages_into_valid_records(name):
     spec = SPECS[name]
     program = build_program(spec)
     plan, seed = _plan(spec)
-    lm = make_dummy()
+    lm = make_dummy(**DUMMY_ANSWERS.get(name, {}))
     with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
         outcome = program.run_plan(plan, seed)
     assert outcome.failures == []
