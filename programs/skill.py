@@ -101,23 +101,35 @@ class SkillProgram(dspy.Module):
 
         One instruction per call, at most ``attempts`` calls (default ``count``) until ``count`` usable ones
         are found; calls after the first carry a DSPy ``rollout_id`` so that they are distinct samples (and
-        distinct cache entries) of the same prompt.
+        distinct cache entries) of the same prompt. A call cut at ``max_tokens`` or malformed uses up its
+        attempt like an unusable instruction; when every attempt failed that way, its error is raised.
         """
         instructions: list[str] = []
         rejected: list[str] = []
+        failed: Exception | None = None
         for rollout in range(max(attempts or count, count)):
             if len(instructions) >= count:
                 break
             config = {"rollout_id": rollout} if rollout else {}
-            with self.lms.use("generator"):
-                text = self.generators[instruction_type](passage=passage, config=config).task
+            try:
+                with self.lms.use("generator"):
+                    text = self.generators[instruction_type](passage=passage, config=config).task
+            except Exception as exc:
+                if classify(exc) not in RETRIED_REASONS:
+                    raise
+                failed = exc  # a cut-off or malformed sample: the next attempt is a new one
+                continue
             text = text.strip() if isinstance(text, str) else ""
             if instruction_problem(text, passage) is None and text not in instructions:
                 instructions.append(text)
             else:
                 rejected.append(text)
         if not instructions:
-            raise EmptyOutputError(f"generator {instruction_type} produced no usable instruction: {rejected!r:.80}")
+            if failed is not None and not rejected:
+                raise failed
+            cut = f" (and {classify(failed)} failures)" if failed is not None else ""
+            raise EmptyOutputError(f"generator {instruction_type} produced no usable instruction{cut}: "
+                                   f"{rejected!r:.80}")
         return instructions
 
     def refine(self, item: PassageItem, goal: str, suggestions: int) -> list[PassageItem]:

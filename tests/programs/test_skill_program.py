@@ -117,6 +117,33 @@ def test_generation_retries_until_a_usable_instruction():
         program.generate("P", "flaw", count=1, attempts=2)
 
 
+def test_a_cut_generator_call_uses_up_an_attempt_and_the_next_is_tried():
+    from agentinstruct.local_engine import OutputTruncated
+
+    class Scripted:  # stands in for the generator predictor: each call takes the next scripted outcome
+        def __init__(self, outcomes):
+            self.outcomes = list(outcomes)
+
+        def __call__(self, **kwargs):
+            outcome = self.outcomes.pop(0)
+            if isinstance(outcome, Exception):
+                raise outcome
+            return dspy.Prediction(task=outcome)
+
+    program = SkillProgram(SPEC)
+    program.generators["flaw"] = Scripted([OutputTruncated("cut at max_tokens"), "Which event came first?"])
+    assert program.generate("P", "flaw", count=1, attempts=2) == ["Which event came first?"]
+    program.generators["flaw"] = Scripted([OutputTruncated("cut at max_tokens")] * 2)
+    with pytest.raises(OutputTruncated):  # every attempt cut: the truncation is the reason recorded
+        program.generate("P", "flaw", count=1, attempts=2)
+    program.generators["flaw"] = Scripted([OutputTruncated("cut at max_tokens"), "Heap"])
+    with pytest.raises(EmptyOutputError, match="truncation failures"):
+        program.generate("P", "flaw", count=1, attempts=2)
+    program.generators["flaw"] = Scripted([RuntimeError("a bug")])
+    with pytest.raises(RuntimeError):  # not a bad sample: never retried
+        program.generate("P", "flaw", count=1, attempts=5)
+
+
 @pytest.mark.parametrize("text, problem", [
     ("{task}", "fewer than"),
     ("The {task} goes here", "placeholder"),
