@@ -111,7 +111,8 @@ _CONSTRUCT_LOCK = threading.Lock()
 
 
 def _non_empty(schema, max_items: int = 8):
-    """A copy of a JSON schema in which strings and arrays are non-empty and arrays are bounded.
+    """A copy of a JSON schema in which strings and arrays are non-empty, arrays are bounded and open
+    mappings stay open.
 
     A tiny model under a grammar readily satisfies a schema with ``""`` or ``[]``, or repeats one list
     item until ``max_tokens``; neither is a useful output of a generation agent, so the embedded engine
@@ -122,6 +123,11 @@ def _non_empty(schema, max_items: int = 8):
     if not isinstance(schema, dict):
         return schema
     out = {k: _non_empty(v, max_items) for k, v in schema.items()}
+    if out.get("type") == "object" and out.get("properties") == {} and out.get("additionalProperties") is False:
+        # DSPy closes every object for strict structured outputs, an open mapping (a tool call's
+        # ``arguments: dict[str, Any]``) included: as a grammar that allows only ``{}``. Reopen it.
+        for key in ("properties", "required", "additionalProperties"):
+            out.pop(key, None)
     if out.get("type") == "string" and "enum" not in out:
         out.setdefault("minLength", 1)
     if out.get("type") == "array":

@@ -4,6 +4,7 @@ simulator."""
 from typing import Any
 
 import dspy
+import pydantic
 
 from signatures.types import ApiSpec, ToolAction
 
@@ -30,6 +31,23 @@ class ToolAgentStep(dspy.Signature):
     message: str = dspy.OutputField(desc="What the assistant tells the user before its action: its plan, "
                                          "or what the results so far show.")
     action: ToolAction = dspy.OutputField(desc="The next action.")
+
+
+STOP_NAMES = ("FINAL_ANSWER", "FAILED")
+
+
+def with_action_names(signature: type[dspy.Signature], api_names: list[str]) -> type[dspy.Signature]:
+    """``signature`` (a ``ToolAgentStep``, compiled or not) whose JSON schema lists the allowed action names:
+    ``api_names`` and the STOP names. A model decoding under the schema (structured outputs, the embedded
+    model's grammar) cannot invent an API or end with a name the protocol does not know. Parsing still takes
+    any string, so a model that ignores the schema is caught by the trace check with its reason."""
+    names = list(dict.fromkeys([*api_names, *STOP_NAMES]))
+    action = pydantic.create_model(
+        "ToolAction", __base__=ToolAction,
+        name=(str, pydantic.Field(description="The API to call; for STOP, FINAL_ANSWER or FAILED.",
+                                  json_schema_extra={"enum": names})),
+    )
+    return signature.with_updated_fields("action", type_=action)
 
 
 class SimulateApiResult(dspy.Signature):

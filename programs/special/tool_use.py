@@ -26,6 +26,7 @@ from programs.special import api_schema
 from programs.special.flow import Finished, Rejected, run_paths, transcript
 from programs.special.trace import TraceError, render_step, validate_trace
 from signatures import ReconstructLibrary, SimulateApiResult, ToolAgentStep, specialize
+from signatures.tool_use import with_action_names
 from signatures.types import ApiSpec
 
 
@@ -88,10 +89,11 @@ class ToolUseProgram(SkillProgram):
         visible, _ = self._split(item.passage, item.instruction_type)
         messages = [{"role": "system", "content": self.system_message(visible)},
                     {"role": "user", "content": self.user_message(item)}]
+        step_signature = with_action_names(self.steps["assistant"].signature, [a.name for a in visible])
         calls = 0
         for _ in range(self.spec.options.max_steps):
             with self.lms.use("responder"):
-                out = self.steps["assistant"](system_message=messages[0]["content"],
+                out = self.steps["assistant"](signature=step_signature, system_message=messages[0]["content"],
                                               conversation=transcript(messages))
             try:
                 messages.append({"role": "assistant", "content": render_step(out.message, out.action)})

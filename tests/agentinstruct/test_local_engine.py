@@ -29,6 +29,20 @@ def test_schema_asks_for_non_empty_strings_and_lists():
     assert schema["properties"]["tasks"] == {"type": "array", "items": {"type": "string"}}  # not mutated
 
 
+def test_an_open_mapping_stays_open_under_the_grammar():
+    """DSPy closes a nested ``dict[str, Any]`` (a tool call's arguments) to ``{}``; the grammar must not."""
+    from dspy.adapters.json_adapter import _get_structured_outputs_response_format
+
+    from signatures import ToolAgentStep
+
+    schema = _get_structured_outputs_response_format(ToolAgentStep).model_json_schema()
+    closed = schema["$defs"]["ToolAction"]["properties"]["arguments"]
+    assert closed["properties"] == {} and closed["additionalProperties"] is False  # what DSPy sends
+    reopened = _non_empty(schema)["$defs"]["ToolAction"]["properties"]["arguments"]
+    assert reopened["type"] == "object"
+    assert not {"properties", "required", "additionalProperties"} & set(reopened)
+
+
 def test_gguf_ships_in_the_package():
     path = embedded_model_path()
     assert path.suffix == ".gguf" and path.stat().st_size > 50_000_000

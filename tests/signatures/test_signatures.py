@@ -76,3 +76,19 @@ def test_agent_prose_reaches_the_prompt():
     rendered = _render(PROGRAM.transformers["poem"], INPUTS[Transform])
     assert "You are the Poem Generator" in rendered
     assert "content transformation agent" in rendered  # the generic part stays
+
+
+def test_tool_steps_list_the_allowed_action_names_in_the_schema_only():
+    from dspy.adapters.json_adapter import _get_structured_outputs_response_format
+
+    from signatures import ToolAgentStep
+    from signatures.tool_use import with_action_names
+
+    step = with_action_names(ToolAgentStep, ["get_forecast", "get_air_quality"])
+    schema = _get_structured_outputs_response_format(step).model_json_schema()
+    name = schema["$defs"]["ToolAction"]["properties"]["name"]
+    assert name["enum"] == ["get_forecast", "get_air_quality", "FINAL_ANSWER", "FAILED"]
+    assert step.instructions == ToolAgentStep.instructions
+    action = step.output_fields["action"].annotation
+    assert action(action_type="API_CALL", name="get_tides").name == "get_tides"  # parsing stays open: the
+    # trace check, not a parse error, reports an invented API of a model that ignores the schema
