@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 ParamType = Literal["string", "integer", "number", "boolean", "array", "object"]
 
@@ -27,14 +27,41 @@ class ApiSpec(BaseModel):
     parameters: list[ApiParam] = Field(default_factory=list, description="The API's parameters.")
 
 
+ArgumentValue = str | int | float | bool | list[str | int | float | bool] | dict[str, Any] | None
+
+
+class ToolArgument(BaseModel):
+    """One parameter value of an API call."""
+
+    name: str = Field(description="The parameter name.")
+    value: ArgumentValue = Field(description="The value, of the parameter's JSON type.")
+
+
 class ToolAction(BaseModel):
-    """One step of a tool-use trace: an API call, or the end of the process."""
+    """One step of a tool-use trace: an API call, or the end of the process.
+
+    The arguments travel as a list of name/value pairs, not as a JSON object: structured outputs close
+    every object to its declared properties, so an open ``dict`` of arguments would only ever allow ``{}``.
+    A mapping is accepted on input too; ``kwargs`` gives the call's arguments as a dict.
+    """
 
     action_type: Literal["API_CALL", "STOP"] = Field(description="API_CALL to call an API, STOP to finish.")
     name: str = Field(description="The API to call; for STOP, FINAL_ANSWER or FAILED.")
-    arguments: dict[str, Any] = Field(default_factory=dict,
-                                      description="For API_CALL: parameter name -> value.")
+    arguments: list[ToolArgument] = Field(default_factory=list,
+                                          description="For API_CALL: each parameter's name and value.")
     value: str = Field(default="", description="For STOP: the final answer, or why the process failed.")
+
+    @field_validator("arguments", mode="before")
+    @classmethod
+    def _from_mapping(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return [{"name": k, "value": v} for k, v in value.items()]
+        return value
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """The call's arguments as ``{name: value}`` (a repeated name keeps its last value)."""
+        return {a.name: a.value for a in self.arguments}
 
 
 FormatKind = Literal[

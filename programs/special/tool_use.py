@@ -101,7 +101,7 @@ class ToolUseProgram(SkillProgram):
                 raise Rejected(exc.reason, str(exc), "respond") from exc
             if out.action.action_type == "STOP":
                 break
-            problems = api_schema.call_problems(visible, out.action.name, out.action.arguments)
+            problems = api_schema.call_problems(visible, out.action.name, out.action.kwargs)
             if problems:
                 raise Rejected("validation", f"step {calls + 1}: " + "; ".join(problems), "respond")
             messages.append({"role": "user", "content": self._simulate(visible, out.action, item)})

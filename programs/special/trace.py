@@ -55,7 +55,7 @@ def render_action(action: ToolAction) -> str:
         if action.name not in STOP_KINDS:
             raise TraceError(f"STOP action must be FINAL_ANSWER or FAILED, got {action.name!r}")
         return f"ACTION_TYPE : STOP\nACTION: {action.name}({_literal(action.value)})"
-    args = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in action.arguments.items())
+    args = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in action.kwargs.items())
     return f"ACTION_TYPE : API_CALL\nACTION: {action.name.strip()}({args})"
 
 

@@ -30,15 +30,25 @@ def test_schema_asks_for_non_empty_strings_and_lists():
 
 
 def test_an_open_mapping_stays_open_under_the_grammar():
-    """DSPy closes a nested ``dict[str, Any]`` (a tool call's arguments) to ``{}``; the grammar must not."""
+    """DSPy closes a nested ``dict[str, Any]`` to ``{}`` (strict structured outputs); the grammar must not."""
+    from typing import Any
+
+    import pydantic
     from dspy.adapters.json_adapter import _get_structured_outputs_response_format
 
-    from signatures import ToolAgentStep
+    class Settings(pydantic.BaseModel):
+        options: dict[str, Any]
 
-    schema = _get_structured_outputs_response_format(ToolAgentStep).model_json_schema()
-    closed = schema["$defs"]["ToolAction"]["properties"]["arguments"]
+    class Configure(dspy.Signature):
+        """Configure it."""
+
+        request: str = dspy.InputField()
+        settings: Settings = dspy.OutputField()
+
+    schema = _get_structured_outputs_response_format(Configure).model_json_schema()
+    closed = schema["$defs"]["Settings"]["properties"]["options"]
     assert closed["properties"] == {} and closed["additionalProperties"] is False  # what DSPy sends
-    reopened = _non_empty(schema)["$defs"]["ToolAction"]["properties"]["arguments"]
+    reopened = _non_empty(schema)["$defs"]["Settings"]["properties"]["options"]
     assert reopened["type"] == "object"
     assert not {"properties", "required", "additionalProperties"} & set(reopened)
 

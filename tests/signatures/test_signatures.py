@@ -92,3 +92,21 @@ def test_tool_steps_list_the_allowed_action_names_in_the_schema_only():
     action = step.output_fields["action"].annotation
     assert action(action_type="API_CALL", name="get_tides").name == "get_tides"  # parsing stays open: the
     # trace check, not a parse error, reports an invented API of a model that ignores the schema
+
+
+def test_tool_call_arguments_are_name_value_pairs_on_the_wire():
+    """A closed JSON object of arguments would allow only ``{}`` under strict structured outputs."""
+    from dspy.adapters.json_adapter import _get_structured_outputs_response_format
+
+    from signatures import ToolAgentStep
+    from signatures.types import ToolAction
+
+    schema = _get_structured_outputs_response_format(ToolAgentStep).model_json_schema()
+    arguments = schema["$defs"]["ToolAction"]["properties"]["arguments"]
+    assert arguments["type"] == "array"
+    pair = schema["$defs"]["ToolArgument"]
+    assert pair["required"] == ["name", "value"]
+    call = ToolAction(action_type="API_CALL", name="get_forecast",
+                      arguments=[{"name": "city", "value": "Porto"}, {"name": "days", "value": 2}])
+    assert call.kwargs == {"city": "Porto", "days": 2}
+    assert ToolAction(action_type="API_CALL", name="f", arguments={"days": 2}).kwargs == {"days": 2}
