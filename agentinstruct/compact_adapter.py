@@ -113,13 +113,15 @@ def with_floors(schema: dict, floors: Mapping[str, int]) -> dict:
     return out
 
 
+def wants_compact_prompts(lm: dspy.BaseLM | None) -> bool:
+    """Whether ``lm``'s engine asks for the compact adapter (``compact_prompts = True``: the embedded
+    llama.cpp engine, and wrappers that forward its hints, like a compile's metered engine)."""
+    return bool(getattr(getattr(lm, "_engine_spec", None), "compact_prompts", False))
+
+
 def adapter_for(lm: dspy.BaseLM | None) -> dspy.Adapter | None:
     """The adapter ``lm`` needs: compact for the embedded llama.cpp engine; None (the ambient one) otherwise."""
-    from agentinstruct.local_engine import LlamaCppEngine
-
-    if isinstance(getattr(lm, "_engine_spec", None), LlamaCppEngine):
-        return _COMPACT
-    return None
+    return _COMPACT if wants_compact_prompts(lm) else None
 
 
 _COMPACT = CompactJSONAdapter()  # stateless: one instance serves every call

@@ -150,6 +150,8 @@ class LlamaCppEngine:
     """A DSPy engine over an in-process ``llama_cpp.Llama``."""
 
     supports_response_schema = True
+    compact_prompts = True
+    """Prompts go through ``CompactJSONAdapter`` (plain wording, length floors): see ``adapter_for``."""
     supports_function_calling = False
     supports_reasoning = False
     supported_params = frozenset({"response_format", "temperature", "max_tokens", "top_p", "top_k", "seed",

@@ -23,6 +23,7 @@ from dspy.clients.backend_selection import CLIENT_KEYS
 from dspy.clients.costs import estimate_cost
 from dspy.lm15 import Request, Response, response_to_events
 
+from agentinstruct.compact_adapter import wants_compact_prompts
 from compile.budget import Meter
 from compile.request_store import RequestStore, request_key
 
@@ -42,6 +43,7 @@ class MeteredEngine:
         self.supports_function_calling = bool(inner.supports_function_calling)
         self.supports_reasoning = bool(inner.supports_reasoning)
         self.supported_params = frozenset(inner.supported_params or ())
+        self.compact_prompts = wants_compact_prompts(inner)  # the embedded model keeps its compact prompts
 
     def salted(self, salt: Any) -> MeteredEngine:
         """The same engine, keying its cache entries by another rollout id."""

@@ -51,7 +51,8 @@ class RoleLMs:
     def use(self, role: str) -> Iterator[None]:
         """Run the enclosed predictor calls on the role's LM (or the ambient LM if unbound).
 
-        A bound LM brings its adapter (``adapter_for``: the compact one for the embedded model). Inside
+        The LM in use (bound, or ambient) brings its adapter (``adapter_for``: the compact one for the
+        embedded model, wherever it comes from: a compile or a test may set it as the ambient LM). Inside
         ``resample(n)`` with n > 0 the LM (bound or ambient) is a copy with ``rollout_id=n``.
 
         The role is published in a context variable so that usage is accounted per role.
@@ -64,11 +65,12 @@ class RoleLMs:
             sample = _SAMPLE.get()
             if sample and (lm or dspy.settings.lm) is not None:
                 lm = (lm or dspy.settings.lm).copy(rollout_id=sample)
-            if lm is None:
+            adapter = adapter_for(lm or dspy.settings.lm)
+            overrides = {**({"lm": lm} if lm is not None else {}), **({"adapter": adapter} if adapter else {})}
+            if not overrides:
                 yield
             else:
-                adapter = adapter_for(lm)
-                with dspy.context(lm=lm, **({"adapter": adapter} if adapter is not None else {})):
+                with dspy.context(**overrides):
                     yield
         finally:
             current_role.reset(token)

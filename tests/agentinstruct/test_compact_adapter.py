@@ -83,3 +83,19 @@ def test_floors_touch_only_the_named_string_fields():
     assert out["properties"]["passage"]["minLength"] == 500  # a stricter floor already there is kept
     assert "minLength" not in out["properties"]["count"] and "minLength" not in out["properties"]["other"]
     assert "minLength" not in schema["properties"]["other"]  # the input is not mutated
+
+
+def test_an_ambient_embedded_lm_gets_the_compact_adapter_too():
+    embedded = dspy.LM("local/smollm2", engine=_engine_without_model())
+    with dspy.context(lm=embedded, adapter=dspy.JSONAdapter()), RoleLMs().use("generator"):
+        assert isinstance(dspy.settings.adapter, CompactJSONAdapter)
+        assert dspy.settings.lm is embedded
+
+
+def test_a_compile_s_metered_embedded_lm_keeps_the_compact_adapter():
+    from compile.budget import Meter
+    from compile.metered_lm import metered
+
+    embedded = dspy.LM("local/smollm2", engine=_engine_without_model())
+    assert isinstance(adapter_for(metered(embedded, Meter(), None)), CompactJSONAdapter)
+    assert adapter_for(metered(make_dummy(), Meter(), None)) is None
