@@ -30,6 +30,9 @@ def print_summary(summary: RunSummary) -> None:
     console.print(_counts("failures by reason", summary.failures_by_reason))
     console.print(_counts("records dropped by quality gates", summary.quality_drops))
     console.print(_counts("failures by stage", summary.failures_by_stage))
+    if summary.rejections_by_skill:
+        console.print(_counts("of which items refused by checks (tests, API schemas, web actions)",
+                              summary.rejections_by_skill))
     for title, usage_map in (("model", summary.usage_by_model), ("role", summary.usage_by_role),
                              ("skill", summary.usage_by_skill)):
         if not usage_map:

@@ -21,7 +21,7 @@ from agentinstruct.config import RunConfig
 from agentinstruct.engine.backend import LocalBackend, UnitBackend
 from agentinstruct.engine.failures import Failure, excerpt
 from agentinstruct.engine.ledger import DONE, FAILED
-from agentinstruct.engine.outcome import FatalRunError, StepFailure, UnitOutcome
+from agentinstruct.engine.outcome import REJECTED, FatalRunError, StepFailure, UnitOutcome
 from agentinstruct.engine.plan import choose_skills
 from agentinstruct.engine.rundir import RunDir
 from agentinstruct.engine.summary import RunSummary
@@ -161,6 +161,8 @@ class Driver:
             ).model_dump_json())
             summary.failures_by_reason[failure.reason] = summary.failures_by_reason.get(failure.reason, 0) + 1
             summary.failures_by_stage[failure.stage] = summary.failures_by_stage.get(failure.stage, 0) + 1
+            if failure.error == REJECTED:
+                summary.rejections_by_skill[skill] = summary.rejections_by_skill.get(skill, 0) + 1
             self.progress("failure", 1)
         run.records.sync()
         run.failures.sync()

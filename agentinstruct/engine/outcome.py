@@ -18,6 +18,9 @@ class FatalRunError(RuntimeError):
         self.reason = reason
 
 
+REJECTED = "Rejected"
+"""The ``error`` of a step failure that is a check's verdict on an item, not an exception."""
+
 @dataclass
 class Example:
     """One generated example before it becomes a ``Record``."""
@@ -59,4 +62,4 @@ class UnitOutcome:
 
     def reject(self, stage: str, agent: str | None, reason: str, detail: str) -> None:
         """Record an item rejected by a check (not an exception): e.g. a failing test or bad API call."""
-        self.failures.append(StepFailure(stage, agent, reason, "Rejected", detail[:300]))
+        self.failures.append(StepFailure(stage, agent, reason, REJECTED, detail[:300]))

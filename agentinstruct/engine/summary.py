@@ -37,6 +37,9 @@ class RunSummary(BaseModel):
     failures_by_reason: dict[str, int] = Field(default_factory=dict)
     failures_by_stage: dict[str, int] = Field(default_factory=dict)
     records_by_skill: dict[str, int] = Field(default_factory=dict)
+    rejections_by_skill: dict[str, int] = Field(default_factory=dict)
+    """Items refused by a skill's checks (failed tests, a call against the API schemas, web actions on ids
+    the page lacks): counted in the failures too, with their reasons in failures.jsonl (error "Rejected")."""
     quality_drops: dict[str, int] = Field(default_factory=dict)
     """Records removed by the quality gates, by reason (duplicate, contaminated); see dropped.jsonl."""
     usage_by_model: dict[str, UsageTotals] = Field(default_factory=dict)

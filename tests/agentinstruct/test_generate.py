@@ -154,3 +154,17 @@ def test_resume_takes_the_seeds_from_the_manifest(tmp_path):
     assert again.units_skipped == first.units_done and again.llm_calls == 0
     with pytest.raises(ValueError, match="needs a seeds path"):
         generate(None, tmp_path / "new", lms=make_dummy(), compiled_dir=None)
+
+
+def test_items_refused_by_a_check_are_counted_as_rejections_per_skill(tmp_path):
+    """A web agent answer with no action is refused: no record, a rejection with its reason, no crash."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(EXAMPLES / "html", seeds)
+    summary = generate(seeds, tmp_path / "run", skills=["web_agent"], lms=make_dummy(),
+                       config=_config(instruction_types_per_passage=1), compiled_dir=None)
+    assert summary.records_written == 0
+    assert summary.rejections_by_skill["web_agent"] >= 1
+    failures = [json.loads(line) for line in (tmp_path / "run/failures.jsonl").open()]
+    refused = [f for f in failures if f["error"] == "Rejected"]
+    assert len(refused) == summary.rejections_by_skill["web_agent"]
+    assert all(f["stage"] == "verify" and "no action in the allowed forms" in f["excerpt"] for f in refused)

@@ -31,7 +31,7 @@ def env(tmp_path):
 
 @pytest.mark.slow
 def test_sigkill_at_random_moments_then_resume_equals_an_uninterrupted_run(tmp_path, env, monkeypatch):
-    seeds = _seeds(tmp_path)
+    seeds = _seeds(tmp_path, 24)  # long enough to be killed at least twice (10 seeds once finished after 1 kill)
     with MockOpenAIServer(latency_s=0.05, max_seconds=300) as server:
         config = _config(tmp_path, server.url)
         # The reference: an uninterrupted run with its own cache.
