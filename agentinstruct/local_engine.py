@@ -130,7 +130,7 @@ def _non_empty(schema, max_items: int = 8):
             out.pop(key, None)
     if out.get("type") == "string" and "enum" not in out:
         out.setdefault("minLength", 1)
-    if out.get("type") == "array":
+    if out.get("type") == "array" and out.get("maxItems") != 0:  # an array that must stay empty stays so
         out.setdefault("minItems", 1)
         out.setdefault("maxItems", max_items)
     return out

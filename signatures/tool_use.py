@@ -37,16 +37,35 @@ STOP_NAMES = ("FINAL_ANSWER", "FAILED")
 
 
 def with_action_names(signature: type[dspy.Signature], api_names: list[str]) -> type[dspy.Signature]:
-    """``signature`` (a ``ToolAgentStep``, compiled or not) whose JSON schema lists the allowed action names:
-    ``api_names`` and the STOP names. A model decoding under the schema (structured outputs, the embedded
-    model's grammar) cannot invent an API or end with a name the protocol does not know. Parsing still takes
-    any string, so a model that ignores the schema is caught by the trace check with its reason."""
-    names = list(dict.fromkeys([*api_names, *STOP_NAMES]))
-    action = pydantic.create_model(
-        "ToolAction", __base__=ToolAction,
-        name=(str, pydantic.Field(description="The API to call; for STOP, FINAL_ANSWER or FAILED.",
-                                  json_schema_extra={"enum": names})),
-    )
+    """``signature`` (a ``ToolAgentStep``, compiled or not) whose JSON schema spells out the two kinds of
+    action: an ``API_CALL`` names one of ``api_names``; a ``STOP`` is ``FINAL_ANSWER`` or ``FAILED`` and
+    carries no arguments. A model decoding under the schema (structured outputs, the embedded model's
+    grammar) cannot invent an API or stop under an API's name. Parsing still takes any string, so a model
+    that ignores the schema is caught by the trace check with its reason."""
+    names = list(dict.fromkeys(api_names))
+
+    def two_kinds(schema: dict[str, Any]) -> None:
+        props = schema["properties"]
+
+        def kind(action_type: str, allowed: list[str], arguments: dict[str, Any]) -> dict[str, Any]:
+            fields = {**props, "action_type": {"type": "string", "enum": [action_type]},
+                      "name": {"type": "string", "enum": allowed,
+                               "description": props["name"].get("description", "")},
+                      "arguments": arguments}
+            return {"type": "object", "properties": fields, "required": list(fields),
+                    "additionalProperties": False}
+
+        kinds = [kind("STOP", list(STOP_NAMES), {**props["arguments"], "maxItems": 0})]
+        if names:
+            kinds.insert(0, kind("API_CALL", names, props["arguments"]))
+        description = schema.get("description")
+        schema.clear()
+        schema.update({"anyOf": kinds, **({"description": description} if description else {})})
+
+    action = pydantic.create_model("ToolAction", __base__=ToolAction,
+                                   __config__=None, __doc__=ToolAction.__doc__)
+    action.model_config = {**ToolAction.model_config, "json_schema_extra": two_kinds}
+    action.model_rebuild(force=True)
     return signature.with_updated_fields("action", type_=action)
 
 

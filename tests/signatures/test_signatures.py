@@ -78,7 +78,7 @@ def test_agent_prose_reaches_the_prompt():
     assert "content transformation agent" in rendered  # the generic part stays
 
 
-def test_tool_steps_list_the_allowed_action_names_in_the_schema_only():
+def test_tool_steps_spell_out_calls_and_stops_in_the_schema_only():
     from dspy.adapters.json_adapter import _get_structured_outputs_response_format
 
     from signatures import ToolAgentStep
@@ -86,12 +86,37 @@ def test_tool_steps_list_the_allowed_action_names_in_the_schema_only():
 
     step = with_action_names(ToolAgentStep, ["get_forecast", "get_air_quality"])
     schema = _get_structured_outputs_response_format(step).model_json_schema()
-    name = schema["$defs"]["ToolAction"]["properties"]["name"]
-    assert name["enum"] == ["get_forecast", "get_air_quality", "FINAL_ANSWER", "FAILED"]
+    call, stop = schema["$defs"]["ToolAction"]["anyOf"]
+    assert call["properties"]["action_type"]["enum"] == ["API_CALL"]
+    assert call["properties"]["name"]["enum"] == ["get_forecast", "get_air_quality"]
+    assert stop["properties"]["action_type"]["enum"] == ["STOP"]
+    assert stop["properties"]["name"]["enum"] == ["FINAL_ANSWER", "FAILED"]
+    assert stop["properties"]["arguments"]["maxItems"] == 0
+    assert all(k["additionalProperties"] is False and set(k["required"]) == set(k["properties"]) for k in (call, stop))
     assert step.instructions == ToolAgentStep.instructions
     action = step.output_fields["action"].annotation
     assert action(action_type="API_CALL", name="get_tides").name == "get_tides"  # parsing stays open: the
     # trace check, not a parse error, reports an invented API of a model that ignores the schema
+    only_stop = with_action_names(ToolAgentStep, [])
+    kinds = _get_structured_outputs_response_format(only_stop).model_json_schema()["$defs"]["ToolAction"]["anyOf"]
+    assert [k["properties"]["action_type"]["enum"] for k in kinds] == [["STOP"]]
+
+
+def test_the_embedded_grammar_accepts_the_tool_step_schema():
+    import json
+
+    llama_grammar = pytest.importorskip("llama_cpp.llama_grammar")
+    from dspy.adapters.json_adapter import _get_structured_outputs_response_format
+
+    from agentinstruct.local_engine import _non_empty
+    from signatures import ToolAgentStep
+    from signatures.tool_use import with_action_names
+
+    schema = _non_empty(_get_structured_outputs_response_format(
+        with_action_names(ToolAgentStep, ["get_forecast"])).model_json_schema())
+    stop = schema["$defs"]["ToolAction"]["anyOf"][1]["properties"]["arguments"]
+    assert stop["maxItems"] == 0 and "minItems" not in stop  # a STOP stays without arguments
+    assert llama_grammar.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False) is not None
 
 
 def test_tool_call_arguments_are_name_value_pairs_on_the_wire():
