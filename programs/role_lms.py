@@ -62,10 +62,11 @@ class RoleLMs:
         token = current_role.set(role)
         try:
             lm = self._lms.get(role)
+            effective = lm or dspy.settings.lm
             sample = _SAMPLE.get()
-            if sample and (lm or dspy.settings.lm) is not None:
-                lm = (lm or dspy.settings.lm).copy(rollout_id=sample)
-            adapter = adapter_for(lm or dspy.settings.lm)
+            if sample and effective is not None:
+                lm = effective = effective.copy(rollout_id=sample)
+            adapter = adapter_for(effective)
             overrides = {**({"lm": lm} if lm is not None else {}), **({"adapter": adapter} if adapter else {})}
             if not overrides:
                 yield

@@ -62,8 +62,7 @@ def with_action_names(signature: type[dspy.Signature], api_names: list[str]) -> 
         schema.clear()
         schema.update({"anyOf": kinds, **({"description": description} if description else {})})
 
-    action = pydantic.create_model("ToolAction", __base__=ToolAction,
-                                   __config__=None, __doc__=ToolAction.__doc__)
+    action = pydantic.create_model("ToolAction", __base__=ToolAction)
     action.model_config = {**ToolAction.model_config, "json_schema_extra": two_kinds}
     action.model_rebuild(force=True)
     return signature.with_updated_fields("action", type_=action)

@@ -118,22 +118,30 @@ def test_repeats_of_a_prompt_get_new_seeds_reproducibly():
                                  prompt) == 5
 
 
-def test_a_truncated_call_still_counts_its_tokens():
-    """The tokens of a call cut at max_tokens were spent: the run's accounting sees them."""
+def _engine_answering(llama, repeat_penalty: float = 1.0):
+    """A ``LlamaCppEngine`` whose model is a stand-in ``llama`` (no model load)."""
     import threading
 
+    from agentinstruct.local_engine import LlamaCppEngine
+
+    engine = LlamaCppEngine.__new__(LlamaCppEngine)
+    engine.seed, engine._asked, engine._lock = 0, {}, threading.Lock()
+    engine.max_list_items, engine.model_name, engine._llama = 5, "stand-in", llama
+    engine.repeat_penalty = repeat_penalty
+    return engine
+
+
+def test_a_truncated_call_still_counts_its_tokens():
+    """The tokens of a call cut at max_tokens were spent: the run's accounting sees them."""
     from agentinstruct.engine.accounting import Accountant, BudgetConfig
-    from agentinstruct.local_engine import LlamaCppEngine, OutputTruncated
+    from agentinstruct.local_engine import OutputTruncated
 
     class CutLlama:
         def create_chat_completion(self, **kwargs):
             return {"choices": [{"message": {"content": '{"task": "Which of'}, "finish_reason": "length"}],
                     "usage": {"prompt_tokens": 120, "completion_tokens": 8, "total_tokens": 128}}
 
-    engine = LlamaCppEngine.__new__(LlamaCppEngine)  # no model load: a stand-in llama answers
-    engine.seed, engine._asked, engine._lock = 0, {}, threading.Lock()
-    engine.max_list_items, engine.model_name, engine._llama = 5, "cut", CutLlama()
-    engine.repeat_penalty = 1.0
+    engine = _engine_answering(CutLlama())
     lm = dspy.LM("local/smollm2", engine=engine, max_tokens=8, num_retries=0, cache=False)
     accountant = Accountant(BudgetConfig())
     with dspy.context(lm=lm, adapter=dspy.JSONAdapter(), usage_tracker=accountant), pytest.raises(Exception) as err:
@@ -145,10 +153,7 @@ def test_a_truncated_call_still_counts_its_tokens():
 
 def test_the_llama_call_carries_the_floors_and_the_repeat_penalty():
     """What the embedded model decodes under: the compact adapter's length floors and the engine's penalty."""
-    import threading
-
     from agentinstruct.compact_adapter import MIN_CHARS, CompactJSONAdapter
-    from agentinstruct.local_engine import LlamaCppEngine
 
     seen: dict = {}
 
@@ -159,10 +164,7 @@ def test_the_llama_call_carries_the_floors_and_the_repeat_penalty():
                                  "finish_reason": "stop"}],
                     "usage": {"prompt_tokens": 50, "completion_tokens": 12, "total_tokens": 62}}
 
-    engine = LlamaCppEngine.__new__(LlamaCppEngine)  # no model load: a stand-in llama answers
-    engine.seed, engine._asked, engine._lock = 0, {}, threading.Lock()
-    engine.max_list_items, engine.model_name, engine._llama = 5, "rec", RecordingLlama()
-    engine.repeat_penalty = 1.3
+    engine = _engine_answering(RecordingLlama(), repeat_penalty=1.3)
     lm = dspy.LM("local/smollm2", engine=engine, max_tokens=64, num_retries=0, cache=False)
     with dspy.context(lm=lm, adapter=CompactJSONAdapter()):
         task = dspy.Predict(GenerateInstruction)(passage="Bees make honey.").task
