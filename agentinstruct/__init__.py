@@ -24,25 +24,25 @@ _EXPORTS = {
     "load_suite": "programs.suite",
     "build_program": "programs.suite",
     "SkillProgram": "programs.skill",
-    "SeedDoc": "agentinstruct.seeds",
-    "SeedReject": "agentinstruct.seeds",
-    "SeedConfig": "agentinstruct.seeds",
-    "load_seeds": "agentinstruct.seeds",
-    "iter_seeds": "agentinstruct.seeds",
-    "Record": "agentinstruct.records",
-    "Message": "agentinstruct.records",
-    "Lineage": "agentinstruct.records",
-    "RunConfig": "agentinstruct.config",
-    "ModelsConfig": "agentinstruct.config",
-    "ModelSpec": "agentinstruct.config",
-    "GenerationConfig": "agentinstruct.config",
-    "LocalModelConfig": "agentinstruct.config",
-    "load_config": "agentinstruct.config",
-    "SkillSpec": "agentinstruct.taxonomy",
-    "load_skills": "agentinstruct.taxonomy",
-    "load_skill": "agentinstruct.taxonomy",
-    "RunSummary": "agentinstruct.engine.summary",
-    "build_role_lms": "agentinstruct.lm",
+    "SeedDoc": "core.seeds",
+    "SeedReject": "core.seeds",
+    "SeedConfig": "core.seeds",
+    "load_seeds": "core.seeds",
+    "iter_seeds": "core.seeds",
+    "Record": "core.records",
+    "Message": "core.records",
+    "Lineage": "core.records",
+    "RunConfig": "core.config",
+    "ModelsConfig": "core.config",
+    "ModelSpec": "core.config",
+    "GenerationConfig": "core.config",
+    "LocalModelConfig": "core.config",
+    "load_config": "core.config",
+    "SkillSpec": "core.taxonomy",
+    "load_skills": "core.taxonomy",
+    "load_skill": "core.taxonomy",
+    "RunSummary": "core.summary",
+    "build_role_lms": "core.lm.roles",
 }
 __all__ = [
     "GenerationConfig",
@@ -83,7 +83,7 @@ def __getattr__(name: str):
 
 if TYPE_CHECKING:  # pragma: no cover
     from agentinstruct.api import generate, resolve_config
-    from agentinstruct.config import (
+    from core.config import (
         GenerationConfig,
         LocalModelConfig,
         ModelsConfig,
@@ -91,6 +91,6 @@ if TYPE_CHECKING:  # pragma: no cover
         RunConfig,
         load_config,
     )
-    from agentinstruct.records import Lineage, Message, Record
-    from agentinstruct.seeds import SeedConfig, SeedDoc, SeedReject, iter_seeds, load_seeds
+    from core.records import Lineage, Message, Record
+    from core.seeds import SeedConfig, SeedDoc, SeedReject, iter_seeds, load_seeds
     from programs.suite import build_program, load_suite

@@ -11,14 +11,16 @@ from pathlib import Path
 
 import dspy
 
-from agentinstruct.cache import configure_request_cache
-from agentinstruct.config import ROLES, RunConfig, load_config
-from agentinstruct.engine.accounting import Accountant
 from agentinstruct.engine.driver import Driver, ProgressHook, StopFlag
+from agentinstruct.engine.resume import check_resumable, merge_usage
 from agentinstruct.engine.rundir import RunDir
-from agentinstruct.engine.summary import RunSummary
-from agentinstruct.lm import build_role_lms, role_model_names
 from agentinstruct.quality.gate import QualityGate
+from core.config import ROLES, RunConfig, load_config
+from core.lm.accounting import Accountant
+from core.lm.cache import open_request_cache
+from core.lm.roles import build_role_lms, role_model_names
+from core.summary import RunSummary
+from programs import RoleLMs, load_suite, program_hash
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ def generate(
     progress: ProgressHook | None = None,
     backend: str | None = None,
     ray_address: str | None = None,
+    force: bool = False,
 ) -> RunSummary:
     """Generate records from ``seeds`` into the run directory ``out``; returns the run's summary.
 
@@ -78,9 +81,9 @@ def generate(
     run continues where it stopped, with the config it was started with unless ``config`` is given.
     ``backend="ray"`` (or ``generation.backend: ray``) runs the units on Ray actors, joining the cluster at
     ``ray_address`` (default: a local Ray instance); records are the same as the local backend's.
+    A resume refuses a run whose skills, program hashes or models differ from its manifest
+    (``ResumeMismatch``) unless ``force``; usage and cost in ``summary.json`` add up over the invocations.
     """
-    from programs import RoleLMs, load_suite, program_hash
-
     out = Path(out)
     if resume and config is None and (out / "config.json").is_file():
         config = RunConfig.model_validate_json((out / "config.json").read_text(encoding="utf-8"))
@@ -98,9 +101,9 @@ def generate(
     seeds = Path(seeds)
     if not seeds.exists():
         raise FileNotFoundError(f"{seeds}: seeds path does not exist")
-    configure_request_cache(cfg.cache)
-    role_lms = build_role_lms(cfg.models, overrides=lms)
+    store = open_request_cache(cfg.cache)
     accountant = Accountant(cfg.budget)
+    role_lms = build_role_lms(cfg.models, overrides=lms, accountant=accountant, store=store)
     stop = StopFlag()
 
     def guard() -> None:  # before every LLM call: a requested stop, then the budget
@@ -111,6 +114,8 @@ def generate(
                        RoleLMs(role_lms, guard=guard))
     hashes = {name: program_hash(program) for name, program in suite.items()}
     models = role_model_names(cfg.models, role_lms)
+    if resume:
+        check_resumable(out, list(suite), hashes, models, force=force)
     run = RunDir(out, resume=resume)
     try:
         run.write_json("config.json", cfg)
@@ -133,15 +138,20 @@ def generate(
             unit_backend = RayBackend(cfg, suite, accountant)
         driver = Driver(cfg, suite, models, hashes, concurrency=cfg.generation.concurrency, progress=progress,
                         gate=gate, backend=unit_backend, stop=stop)
-        with dspy.context(usage_tracker=accountant, adapter=dspy.JSONAdapter()):
+        with dspy.context(adapter=dspy.JSONAdapter()):
             summary = driver.run(seeds, run)
         summary.usage_by_model = dict(accountant.by_model)
         summary.usage_by_role = dict(accountant.by_role)
         summary.usage_by_skill = dict(accountant.by_skill)
         summary.unpriced_models = sorted(accountant.unpriced)
+        summary.cache_hits = accountant.cache_hits
+        summary.failed_calls = accountant.failed_calls
+        summary = merge_usage(summary, run.root / "summary.json")
         run.write_json("summary.json", summary)
     finally:
         run.close()
+        if store is not None:
+            store.close()
     return summary
 
 

@@ -33,8 +33,8 @@ def measure(suite, seeds, pairs: int) -> dict[str, int]:
     """Usable / total outputs of one transformation and two generator samples per (skill, seed)."""
     import dspy
 
-    from agentinstruct.engine.failures import classify
-    from programs.skill import instruction_problem
+    from core.flow.failures import classify
+    from programs.item import instruction_problem
 
     rng = random.Random(0)
     counts = {"transform_ok": 0, "transform_n": 0, "generate_ok": 0, "generate_n": 0}
@@ -72,10 +72,10 @@ def main() -> None:
 
     import dspy
 
-    from agentinstruct.compact_adapter import MIN_CHARS, CompactJSONAdapter
-    from agentinstruct.config import load_config
-    from agentinstruct.lm import build_role_lms
-    from agentinstruct.seeds.loader import load_seeds
+    from core.lm.compact_adapter import MIN_CHARS, CompactJSONAdapter
+    from core.config import load_config
+    from core.lm.roles import build_role_lms
+    from core.seeds.loader import load_seeds
     from programs import RoleLMs, load_suite
 
     dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)

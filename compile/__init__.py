@@ -6,14 +6,13 @@
   temperatures and agent weights; writes the best knobs as a RunConfig YAML.
 
 Both are resumable (a persistent request cache, and optuna's SQLite storage for the study) and budgeted
-(``Budget``: calls and dollars; a spent budget stops them cleanly, keeping the best result so far).
+(``BudgetConfig``: calls and dollars, counted by the one ``Accountant`` of ``core.lm``; a spent budget stops
+them cleanly, keeping the best result so far).
 """
 
-from compile.budget import Budget, BudgetExceeded, Meter
 from compile.config import CompileConfig, KnobSpace, TuneConfig
 from compile.driver import CompileResult, compile_skill
 from compile.knobs import TuneResult, tune_knobs
 from compile.manifest import CompileManifest
 
-__all__ = ["Budget", "BudgetExceeded", "CompileConfig", "CompileManifest", "CompileResult", "KnobSpace", "Meter",
-           "TuneConfig", "TuneResult", "compile_skill", "tune_knobs"]
+__all__ = ["CompileConfig", "CompileManifest", "CompileResult", "KnobSpace", "TuneConfig", "TuneResult", "compile_skill", "tune_knobs"]

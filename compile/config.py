@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentinstruct.config import ROLES, GenerationConfig, Role
-from compile.budget import Budget
+from core.config import ROLES, GenerationConfig, Role
+from core.lm.accounting import BudgetConfig
 from metrics.skill_metric import SkillMetricConfig
 
 OptimizerName = Literal["mipro", "bootstrap", "gepa"]
@@ -73,7 +73,7 @@ class CompileConfig(_Strict):
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     """Planner knobs that shape the examples (transformations, types, refinement rounds)."""
     metric: SkillMetricConfig = Field(default_factory=SkillMetricConfig)
-    budget: Budget = Field(default_factory=Budget)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
     judge_roles: list[Role] = Field(default_factory=lambda: ["judge"])
     """Each listed role's model is one juror of every judged component (a jury when there are several)."""
     prompt_role: Role = "generator"
@@ -116,7 +116,7 @@ class TuneConfig(_Strict):
     """Subtracted from the mean item score per generation request an item cost."""
     space: KnobSpace = Field(default_factory=KnobSpace)
     metric: SkillMetricConfig = Field(default_factory=SkillMetricConfig)
-    budget: Budget = Field(default_factory=Budget)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
     judge_roles: list[Role] = Field(default_factory=lambda: ["judge"])
     study_name: str | None = None
     """Default: ``knobs-<skill>``."""

@@ -1,8 +1,8 @@
 """Train / validation / held-out examples for a skill, drawn from seeds with the driver's seeded planner.
 
-An example is one path of the flow: ``seed_text``, ``transformation``, ``instruction_type``, ``goals`` and
-``suggestions``, sampled by ``plan_unit`` exactly as ``generate`` would sample them, so programs never
-sample. There are no labels: the judge is the metric. Splits use disjoint seeds.
+An example is one path of the flow: ``seed_text``, ``transformation``, ``instruction_type``, ``goals``,
+``suggestions`` and the plan's attempts, sampled by ``plan_unit`` exactly as ``generate`` would sample them,
+so programs never sample, and ``forward`` on an example runs the one-path plan generation would run. There are no labels: the judge is the metric. Splits use disjoint seeds.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from pathlib import Path
 
 import dspy
 
-from agentinstruct.config import GenerationConfig
-from agentinstruct.engine.plan import NoCompatibleAgent, plan_unit, unit_rng
-from agentinstruct.seeds import SeedConfig, SeedDoc, load_seeds
-from agentinstruct.taxonomy import SkillSpec
+from core.config import GenerationConfig
+from core.flow.plan import NoCompatibleAgent, plan_unit, unit_rng
+from core.seeds import SeedConfig, SeedDoc, load_seeds
+from core.taxonomy import SkillSpec
 from compile.config import DataSettings
 
-INPUTS = ("seed_text", "transformation", "instruction_type", "goals", "suggestions")
+INPUTS = ("seed_text", "transformation", "instruction_type", "goals", "suggestions", "instructions_per_type",
+          "generation_attempts", "transform_attempts", "response_attempts", "seed_id")
 
 
 class NotEnoughSeeds(ValueError):
@@ -42,8 +43,10 @@ def examples_for_seed(spec: SkillSpec, seed: SeedDoc, generation: GenerationConf
     plan = plan_unit(spec, seed, unit_rng(generation.seed, seed.id, spec.name), generation)
     examples = [
         dspy.Example(seed_id=seed.id, seed_text=seed.text, transformation=path.transformation,
-                     instruction_type=itype, goals=list(path.goals), suggestions=plan.suggestions
-                     ).with_inputs(*INPUTS)
+                     instruction_type=itype, goals=list(path.goals), suggestions=plan.suggestions,
+                     instructions_per_type=plan.instructions_per_type,
+                     generation_attempts=plan.generation_attempts, transform_attempts=plan.transform_attempts,
+                     response_attempts=plan.response_attempts).with_inputs(*INPUTS)
         for path in plan.paths for itype in path.instruction_types
     ]
     return examples[:limit]

@@ -17,22 +17,23 @@ from pathlib import Path
 
 import dspy
 
-from agentinstruct.config import ModelsConfig
-from agentinstruct.lm import build_role_lms, role_model_names
-from agentinstruct.seeds import SeedConfig, SeedDoc
-from agentinstruct.taxonomy import load_skills
-from compile.budget import BudgetExceeded, Meter
+from core.config import ModelsConfig
+from core.lm.accounting import Accountant, BudgetExhausted
+from core.lm.cache import STORE_FILE
+from core.lm.request_store import RequestStore
+from core.lm.roles import build_role_lms, role_model_names, unwrapped
+from core.seeds import SeedConfig, SeedDoc
+from core.taxonomy import load_skills
 from compile.config import CompileConfig
 from compile.dataset import build_splits
 from compile.evaluate import HeldoutScore, evaluate_heldout
 from compile.focus import FocusedProgram, reached_predictors
 from compile.manifest import CompileManifest, changed_predictors, manifest_path, versions
-from compile.metered_lm import metered
 from compile.optimizers import OptimizerOutcome, run_optimizer
-from compile.request_store import RequestStore
 from metrics.jury import Juror
 from metrics.skill_metric import SkillMetric
 from programs import RoleLMs, build_program, program_hash
+from programs.compiled import save_compiled
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +73,10 @@ def compile_skill(
         raise ValueError(f"unknown skill {config.skill!r}; known: {sorted(specs)}")
     spec = specs[config.skill]
     work = Path(work_dir) if work_dir else default_work_dir(out_dir, config.skill)
-    store = RequestStore(work / "requests.sqlite")
-    meter = Meter(config.budget)
-    raw = build_role_lms(models or ModelsConfig(), overrides=lms)
-    wrapped: dict[int, dspy.BaseLM] = {}
-    role_lms = {role: wrapped.setdefault(id(lm), metered(lm, meter, store)) for role, lm in raw.items()}
+    store = RequestStore(work / STORE_FILE)
+    meter = Accountant(config.budget)
+    role_lms = build_role_lms(models or ModelsConfig(), overrides=lms, accountant=meter, store=store)
+    raw = {role: unwrapped(lm) for role, lm in role_lms.items()}
     program = build_program(spec, RoleLMs(role_lms))
     baseline_state, baseline_hash = program.dump_state(), program_hash(program)
     splits = build_splits(spec, seeds, config.data, config.generation, seed_config)
@@ -100,7 +100,7 @@ def compile_skill(
             outcome.program = compiled
             after, phases["after"] = _phase(meter, lambda: evaluate_heldout(compiled, splits.heldout, metric))
             log.info("held-out score after: %.3f", after.score)
-    except BudgetExceeded as exc:
+    except BudgetExhausted as exc:
         outcome.stopped = outcome.stopped or str(exc)
         log.warning("compile of %s stopped by its budget: %s", config.skill, exc)
     finally:
@@ -111,7 +111,7 @@ def compile_skill(
     program_path = out_dir / f"{config.skill}.json" if changed else None
     if program_path is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        final.save(str(program_path))
+        save_compiled(final, spec, program_path)
     manifest = CompileManifest(
         skill=config.skill, optimizer=config.optimizer,
         status="budget_exhausted" if outcome.stopped else "completed", stopped=outcome.stopped,
@@ -135,7 +135,7 @@ def compile_skill(
     return CompileResult(final, manifest, program_path, path)
 
 
-def _phase(meter: Meter, work):
+def _phase(meter: Accountant, work):
     """Run ``work`` and return (its result, the usage it added)."""
     start = meter.snapshot()
     try:

@@ -27,7 +27,7 @@ class HeldoutScore(BaseModel):
 
 
 def evaluate_heldout(program: dspy.Module, examples: list[dspy.Example], metric: SkillMetric) -> HeldoutScore:
-    """Run the program on every example and judge what it produced (``BudgetExceeded`` propagates)."""
+    """Run the program on every example and judge what it produced (``BudgetExhausted`` propagates)."""
     metric.reset()
     per_example: list[float | None] = []
     errors = []

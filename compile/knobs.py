@@ -17,15 +17,15 @@ from pathlib import Path
 import dspy
 import yaml
 
-from agentinstruct.config import ModelsConfig, RunConfig
-from agentinstruct.engine.plan import plan_unit, unit_rng
-from agentinstruct.lm import build_role_lms
-from agentinstruct.seeds import SeedDoc, load_seeds
-from agentinstruct.taxonomy import SkillSpec, load_skills
-from compile.budget import BudgetExceeded, Meter
+from core.config import ModelsConfig, RunConfig
+from core.flow.plan import plan_unit, unit_rng
+from core.lm.accounting import Accountant, BudgetExhausted
+from core.lm.cache import STORE_FILE
+from core.lm.request_store import RequestStore
+from core.lm.roles import build_role_lms
+from core.seeds import SeedDoc, load_seeds
+from core.taxonomy import SkillSpec, load_skills
 from compile.config import TuneConfig
-from compile.metered_lm import metered
-from compile.request_store import RequestStore
 from metrics.jury import Juror
 from metrics.skill_metric import SkillMetric
 from programs import RoleLMs, build_program
@@ -88,26 +88,21 @@ def _suggest(trial, config: TuneConfig, spec: SkillSpec) -> dict:
 
 
 def _score_trial(spec: SkillSpec, run: RunConfig, seeds: list[SeedDoc], lms: Mapping[str, dspy.BaseLM],
-                 temperatures: Mapping[str, float], metric: SkillMetric, meter: Meter) -> tuple[float, int, int, int]:
-    """(mean item score, items, failed paths, generation requests) of one knob setting."""
+                 temperatures: Mapping[str, float], metric: SkillMetric, meter: Accountant) -> tuple[float, int, int, int]:
+    """(mean item score, items, failed steps, generation requests) of one knob setting."""
     trial_lms = {role: lm.copy(temperature=temperatures[role]) if role in temperatures else lm
                  for role, lm in lms.items()}
     program = build_program(spec, RoleLMs(trial_lms))
     start = meter.snapshot()
     runs, failures = [], 0
     for seed in seeds:
+        # The unit generation would run for this seed with these knobs: the same plan, the same path.
         plan = plan_unit(spec, seed, unit_rng(run.generation.seed, seed.id, spec.name), run.generation)
-        for path in plan.paths:
-            for itype in path.instruction_types:
-                example = dspy.Example(seed_text=seed.text, suggestions=plan.suggestions)
-                try:
-                    pred = program(seed_text=seed.text, transformation=path.transformation, instruction_type=itype,
-                                   goals=list(path.goals), suggestions=plan.suggestions)
-                except Exception as exc:  # noqa: BLE001 - a failed path costs its calls and yields no item
-                    failures += 1
-                    log.info("trial path %s/%s failed: %s", path.transformation, itype, exc)
-                    continue
-                runs.append((example, pred))
+        outcome = program.run_plan(plan, seed)
+        failures += len(outcome.failures)
+        for failure in outcome.failures:
+            log.info("trial step %s/%s failed: %s", failure.stage, failure.agent, failure.reason)
+        runs.append((dspy.Example(seed_text=seed.text), dspy.Prediction(generated=outcome.examples)))
     end = meter.snapshot()
     requests = sum(end[k] - start[k] for k in ("calls", "failed_calls", "cache_hits"))
     scores = [s.score for example, pred in runs for s in metric.score_items(example, pred)]
@@ -128,10 +123,8 @@ def tune_knobs(config: TuneConfig, seeds: str | Path | list[SeedDoc], work_dir: 
     tune_seeds = usable[:config.seeds]
     if not tune_seeds:
         raise ValueError(f"skill {config.skill}: no usable seeds in {seeds}")
-    store, meter = RequestStore(work / "requests.sqlite"), Meter(config.budget)
-    raw = build_role_lms(base.models or ModelsConfig(), overrides=lms)
-    wrapped: dict[int, dspy.BaseLM] = {}
-    role_lms = {role: wrapped.setdefault(id(lm), metered(lm, meter, store)) for role, lm in raw.items()}
+    store, meter = RequestStore(work / STORE_FILE), Accountant(config.budget)
+    role_lms = build_role_lms(base.models or ModelsConfig(), overrides=lms, accountant=meter, store=store)
     metric = SkillMetric(spec, config.metric, [Juror(role, role_lms[role]) for role in config.judge_roles])
     name, storage = config.study_name or f"knobs-{config.skill}", f"sqlite:///{work / 'knobs.db'}"
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -156,7 +149,7 @@ def tune_knobs(config: TuneConfig, seeds: str | Path | list[SeedDoc], work_dir: 
     try:
         with dspy.context(adapter=dspy.JSONAdapter()):
             study.optimize(objective, n_trials=max(0, config.trials - done))
-    except BudgetExceeded as exc:
+    except BudgetExhausted as exc:
         stopped = str(exc)
         log.warning("knob study stopped by its budget: %s", exc)
     finally:

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import dspy
-from dspy.teleprompt import GEPA, BootstrapFewShot, MIPROv2
+from dspy.teleprompt import GEPA
 
-from compile.budget import BudgetExceeded, Meter
 from compile.config import CompileConfig
+from core.dspy_internals import BudgetedBootstrap, BudgetedMIPROv2
+from core.lm.accounting import Accountant, BudgetExhausted
 
 log = logging.getLogger(__name__)
 
@@ -32,64 +33,10 @@ class OptimizerOutcome:
     trail: list[dict[str, Any]] = field(default_factory=list)
 
 
-class _BestSoFar:
-    def __init__(self):
-        self.program: dspy.Module | None = None
-        self.score = -math.inf
-        self.trail: list[dict[str, Any]] = []
-
-    def offer(self, program: dspy.Module, score: float, kind: str) -> None:
-        self.trail.append({"kind": kind, "score": float(score)})
-        if score > self.score:
-            self.score, self.program = float(score), program.deepcopy()
-
-
-class BudgetedMIPROv2(MIPROv2):
-    """MIPROv2 that remembers its best fully evaluated candidate, and returns it when a budget stops it."""
-
-    def compile(self, student, **kwargs):
-        self.best = _BestSoFar()
-        self.stopped = None
-        try:
-            return super().compile(student, **kwargs)
-        except BudgetExceeded as exc:
-            self.stopped = str(exc)
-            log.warning("MIPROv2 stopped: %s; keeping the best program so far (score %s)", exc, self.best.score)
-            return self.best.program if self.best.program is not None else student.deepcopy()
-
-    def _log_normal_eval(self, score, best_score, chosen_params, score_data, trial, num_trials, trial_logs,
-                         trial_num, valset, batch_size, candidate_program, total_eval_calls):
-        super()._log_normal_eval(score, best_score, chosen_params, score_data, trial, num_trials, trial_logs,
-                                 trial_num, valset, batch_size, candidate_program, total_eval_calls)
-        self.best.offer(candidate_program, score, f"trial {trial_num}")
-
-    def _perform_full_evaluation(self, *args, **kwargs):
-        best_score, best_program, total = super()._perform_full_evaluation(*args, **kwargs)
-        self.best.offer(best_program, best_score, "full evaluation")
-        return best_score, best_program, total
-
-
-class BudgetedBootstrap(BootstrapFewShot):
-    """BootstrapFewShot that, when a budget stops it, keeps the demos bootstrapped so far."""
-
-    def compile(self, student, *, teacher=None, trainset):
-        self.stopped = None
-        return super().compile(student, teacher=teacher, trainset=trainset)
-
-    def _bootstrap(self, *, max_bootstraps=None):
-        try:
-            super()._bootstrap(max_bootstraps=max_bootstraps)
-        except BudgetExceeded as exc:
-            self.stopped = str(exc)
-            self.validation = []
-            log.warning("bootstrap stopped: %s; keeping %d traces", exc,
-                        sum(len(v) for v in self.name2traces.values()))
-
-
 class _GepaWatch:
     """A GEPA stop condition (budget spent) and callback (best validated candidate so far)."""
 
-    def __init__(self, meter: Meter):
+    def __init__(self, meter: Accountant):
         self.meter = meter
         self.best: dict[str, str] | None = None
         self.score = -math.inf
@@ -114,8 +61,8 @@ def _apply_instructions(student: dspy.Module, candidate: dict[str, str]) -> dspy
 
 
 def run_optimizer(config: CompileConfig, student: dspy.Module, train: list, val: list, metric,
-                  prompt_lm: dspy.BaseLM, meter: Meter, work_dir: Path) -> OptimizerOutcome:
-    """Run the configured optimizer on ``student``; never raises ``BudgetExceeded``."""
+                  prompt_lm: dspy.BaseLM, meter: Accountant, work_dir: Path) -> OptimizerOutcome:
+    """Run the configured optimizer on ``student``; never raises ``BudgetExhausted``."""
     name = config.optimizer
     valset = val or train
     if name == "bootstrap":
@@ -148,7 +95,7 @@ def run_optimizer(config: CompileConfig, student: dspy.Module, train: list, val:
                    gepa_kwargs={"stop_callbacks": [watch], "callbacks": [watch]})
         try:
             program = opt.compile(student, trainset=train, valset=valset)
-        except BudgetExceeded as exc:
+        except BudgetExhausted as exc:
             log.warning("GEPA stopped: %s; keeping the best candidate so far (score %s)", exc, watch.score)
             best = _apply_instructions(student, watch.best) if watch.best else student.deepcopy()
             return OptimizerOutcome(best, str(exc), watch.trail)

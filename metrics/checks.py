@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agentinstruct.taxonomy import SkillSpec
+from core.taxonomy import SkillSpec
 
 UNANSWERABLE_MARKERS = (
     "cannot be answered", "can't be answered", "cannot be determined", "can't be determined",

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import dspy
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agentinstruct.taxonomy import SkillSpec
+from core.taxonomy import SkillSpec
 from metrics.checks import CheckResult, ChecksConfig, check_item
 from metrics.judges import Difficulty, Faithfulness, InstructionQuality, ItemQuality
 from metrics.jury import Aggregation, Juror, JuryReport, NoVerdict
@@ -63,7 +63,7 @@ class ItemScore:
 
 
 class SkillMetric(dspy.Module):
-    """``metric(example, pred, trace=None)`` for a skill program (``pred.generated``: ``PassageItem``s).
+    """``metric(example, pred, trace=None)`` for a skill program (``pred.generated``: the items of ``forward``).
 
     Returns the mean item score in [0, 1]; with ``trace`` set, whether it reaches ``threshold``; called by
     GEPA (with ``pred_name``), a ``dspy.Prediction(score, feedback)``.
@@ -91,7 +91,9 @@ class SkillMetric(dspy.Module):
                 return result
             if self.config.check_mode == "score":
                 result.parts["checks"] = 1 - len(failed) / len(result.checks)
-        request = self.spec.user_template.format(passage=item.passage, instruction=item.instruction)
+        users = [m["content"] for m in getattr(item, "messages", None) or [] if m["role"] == "user"]
+        request = users[0] if users else self.spec.user_template.format(passage=item.passage,
+                                                                          instruction=item.instruction)
         view = dspy.Example(request=request, response=item.response or "", passage=item.passage,
                             instruction=item.instruction, instruction_type=self._type_name(item),
                             goal=item.goal, source=seed_text)
@@ -116,20 +118,13 @@ class SkillMetric(dspy.Module):
         return result
 
     def score_items(self, example: Any, pred: Any) -> list[ItemScore]:
-        """Scores of every generated item, refined items compared with the item they refined."""
+        """Scores of every generated item (``pred.generated``: the unit's ``Example``s, or ``PassageItem``s),
+        refined items compared with the item they were refined from (its ``parent`` key)."""
         items = list(getattr(pred, "generated", None) or [])
-        per_parent = max(1, int(getattr(example, "suggestions", 1) or 1))
-        by_round: dict[int, list] = {}
-        for item in items:
-            by_round.setdefault(item.round, []).append(item)
+        by_key = {item.key: item for item in items if getattr(item, "key", "")}
         seed_text = getattr(example, "seed_text", None)
-        scores = []
-        for item in items:
-            parents = by_round.get(item.round - 1, [])
-            index = by_round[item.round].index(item) // per_parent
-            parent = parents[index] if item.round > 0 and index < len(parents) else None
-            scores.append(self.score_item(item, parent, seed_text))
-        return scores
+        return [self.score_item(item, by_key.get(getattr(item, "parent", None) or ""), seed_text)
+                for item in items]
 
     def forward(self, example: Any, pred: Any, trace: Any = None, pred_name: str | None = None,
                 pred_trace: Any = None) -> float | bool | dspy.Prediction:

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator, Mapping
 
 import dspy
 
-from agentinstruct.compact_adapter import adapter_for
-from agentinstruct.engine.accounting import current_role
+from core.lm.compact_adapter import adapter_for
+from core.lm.accounting import current_role
 
 _SAMPLE: contextvars.ContextVar[int] = contextvars.ContextVar("agentinstruct_sample", default=0)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import dspy
 
-from agentinstruct.taxonomy import SkillSpec, load_skills
+from core.taxonomy import SkillSpec, load_skills
+from programs.compiled import load_compiled
 from programs.role_lms import RoleLMs
 from programs.skill import SkillProgram
 from programs.special import SPECIAL_PROGRAMS
@@ -51,7 +52,7 @@ def load_suite(
         program = build_program(spec, lms)
         compiled = Path(compiled_dir) / f"{name}.json" if compiled_dir else None
         if compiled is not None and compiled.is_file():
-            program.load(str(compiled))
+            load_compiled(program, spec, compiled)
             log.info("loaded compiled program for %s from %s", name, compiled)
         suite[name] = program
     return suite

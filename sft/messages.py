@@ -1,7 +1,7 @@
 """Checks on chat message lists, shared by SFT records and DPO preference pairs.
 
 ``sft`` must not import ``agentinstruct`` (whose package pulls in DSPy), so the record rules of
-``agentinstruct.records.Record`` are restated here for the fields training reads.
+``core.records.Record`` are restated here for the fields training reads.
 """
 
 from __future__ import annotations

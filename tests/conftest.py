@@ -19,18 +19,17 @@ def dummy_lm() -> DummyLM:
 @pytest.fixture(scope="session")
 def embedded_lm() -> dspy.LM:
     """The real embedded SmolLM2 GGUF through llama-cpp-python (no network)."""
-    from agentinstruct.config import ModelsConfig
-    from agentinstruct.lm import build_lm
+    from core.config import ModelsConfig
+    from core.lm.roles import build_lm
 
     models = ModelsConfig()
     spec = models.default.model_copy(update={"max_tokens": 384, "temperature": 0.0})
     return build_lm(spec, models)
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _private_cache(tmp_path_factory):
-    """Keep the request cache of every test run out of the user's home."""
-    import os
-
-    os.environ["AGENTINSTRUCT_CACHE"] = str(tmp_path_factory.mktemp("agentinstruct-cache"))
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Give every test a request cache of its own, out of the user's home (a test's calls are never
+    served from another test's answers)."""
+    monkeypatch.setenv("AGENTINSTRUCT_CACHE", str(tmp_path_factory.mktemp("agentinstruct-cache")))
     yield

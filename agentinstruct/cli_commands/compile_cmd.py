@@ -67,7 +67,7 @@ def compile(
     seed: Annotated[int | None, typer.Option("--seed", help="Optimizer seed.")] = None,
 ) -> None:
     """Compile a skill's prompts against the LLM-judge metric and report before/after held-out scores."""
-    from agentinstruct.config import load_config
+    from core.config import load_config
     from compile.driver import compile_skill
 
     run = load_config(config)

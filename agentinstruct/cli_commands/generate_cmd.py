@@ -40,6 +40,8 @@ def generate(
     ray_address: Annotated[str | None, typer.Option("--ray-address", help="The Ray cluster to join with "
                                                     "--backend ray (e.g. 'auto' or 'ray://head:10001'; "
                                                     "default: a local Ray instance).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --resume: continue even though the skills, "
+                                        "programs or models differ from the run's manifest.")] = False,
 ) -> None:
     """Generate instruction data with the AgentInstruct flows and print a summary."""
     from agentinstruct.api import generate as run_generate
@@ -64,7 +66,7 @@ def generate(
         summary = run_generate(seeds, resume or out, skills=skill_list, config=config, limit=limit, seed=seed,
                                resume=resume is not None, compiled_dir=compiled_dir, progress=hook,
                                max_calls=max_calls, max_cost=max_cost, backend=backend,
-                               ray_address=ray_address)
+                               ray_address=ray_address, force=force)
     print_summary(summary)
     if summary.stopped_early:
         raise typer.Exit(code=3)

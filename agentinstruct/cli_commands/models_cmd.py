@@ -11,9 +11,9 @@ import typer
 from rich.table import Table
 
 from agentinstruct.cli_commands.render import console
-from agentinstruct.config import ROLES, load_config
-from agentinstruct.engine.failures import classify, excerpt
-from agentinstruct.lm import build_role_lms
+from core.config import ROLES, load_config
+from core.flow.failures import classify, excerpt
+from core.lm.roles import build_role_lms
 
 
 class Ping(dspy.Signature):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from agentinstruct.engine.summary import RunSummary
+from core.summary import RunSummary
 
 console = Console()
 

@@ -11,7 +11,7 @@ import typer
 
 from agentinstruct.cli_commands.render import console, print_summary
 from agentinstruct.engine.ledger import Ledger
-from agentinstruct.engine.summary import RunSummary
+from core.summary import RunSummary
 
 
 def report(run: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:

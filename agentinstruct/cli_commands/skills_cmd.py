@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from agentinstruct.cli_commands.render import console
-from agentinstruct.taxonomy import load_skills
+from core.taxonomy import load_skills
 
 
 def skills(

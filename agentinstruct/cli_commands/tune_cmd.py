@@ -31,7 +31,7 @@ def tune(
                         ] = None,
 ) -> None:
     """Search refinement rounds, suggestions, temperatures and agent weights against the judge score."""
-    from agentinstruct.config import load_config
+    from core.config import load_config
     from compile.config import TuneConfig
     from compile.knobs import tune_knobs
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
-from agentinstruct.engine.outcome import UnitOutcome
-from agentinstruct.seeds import SeedDoc
+from core.flow.outcome import UnitOutcome
+from core.seeds import SeedDoc
 
 UnitRunner = Callable[[str, SeedDoc, str], UnitOutcome]
 

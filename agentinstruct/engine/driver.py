@@ -17,18 +17,19 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
 
-from agentinstruct.config import RunConfig
+from core.config import RunConfig
 from agentinstruct.engine.backend import LocalBackend, UnitBackend
-from agentinstruct.engine.failures import Failure, excerpt
+from core.flow.failures import Failure, excerpt
 from agentinstruct.engine.ledger import DONE, FAILED
-from agentinstruct.engine.outcome import REJECTED, FatalRunError, StepFailure, UnitOutcome
-from agentinstruct.engine.plan import choose_skills
+from core.flow.contract import SkillRunner
+from core.flow.outcome import REJECTED, FatalRunError, StepFailure, UnitOutcome
+from core.flow.plan import choose_skills
 from agentinstruct.engine.rundir import RunDir
-from agentinstruct.engine.summary import RunSummary
+from core.summary import RunSummary
 from agentinstruct.engine.unit import run_unit
 from agentinstruct.quality.gate import QualityGate
-from agentinstruct.records import Lineage, Message, Record, record_id
-from agentinstruct.seeds import SeedDoc, SeedReject, iter_seeds
+from core.records import Lineage, Message, Record, record_id
+from core.seeds import SeedDoc, SeedReject, iter_seeds
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class Driver:
     def __init__(
         self,
         config: RunConfig,
-        programs: Mapping[str, object],
+        programs: Mapping[str, SkillRunner],
         models_by_role: Mapping[str, str],
         program_hashes: Mapping[str, str],
         concurrency: int = 1,

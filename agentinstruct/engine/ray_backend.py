@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 
 import dspy
 
-from agentinstruct.config import ModelSpec, RunConfig
-from agentinstruct.engine.accounting import Accountant, BudgetExhausted, UsageRecord
-from agentinstruct.engine.outcome import FatalRunError, UnitOutcome
+from core.config import ModelSpec, RunConfig
+from core.lm.accounting import Accountant, BudgetExhausted, UsageRecord, usage_journal
+from core.flow.outcome import FatalRunError, UnitOutcome
 from agentinstruct.engine.unit import run_unit
-from agentinstruct.seeds import SeedDoc
+from core.seeds import SeedDoc
 
 log = logging.getLogger(__name__)
 
@@ -55,19 +55,20 @@ class UnitWorker:
 
     def __init__(self, config_json: str, skills: dict[str, dict], states: dict[str, dict],
                  secrets: dict[str, str]):
-        from agentinstruct.cache import configure_request_cache
-        from agentinstruct.lm import build_role_lms
-        from agentinstruct.taxonomy import SkillSpec
+        from core.lm.cache import open_request_cache
+        from core.lm.roles import build_role_lms
+        from core.taxonomy import SkillSpec
         from programs import RoleLMs
         from programs.suite import build_program
 
         for name, value in secrets.items():  # API keys, in this process's memory only
             os.environ.setdefault(name, value)
         cfg = RunConfig.model_validate_json(config_json)
-        configure_request_cache(cfg.cache)
-        role_lms = RoleLMs(build_role_lms(cfg.models))
+        # The driver holds the budget; a worker only meters (its journal goes back with each unit).
+        self.accountant = Accountant(cfg.budget.model_copy(update={"max_calls": None, "max_cost_usd": None}))
+        self.store = open_request_cache(cfg.cache)
+        role_lms = RoleLMs(build_role_lms(cfg.models, accountant=self.accountant, store=self.store))
         self.generation = cfg.generation
-        self.budget = cfg.budget.model_copy(update={"max_calls": None, "max_cost_usd": None})
         self.programs = {}
         for name, spec in skills.items():
             program = build_program(SkillSpec.model_validate(spec), role_lms)
@@ -81,14 +82,16 @@ class UnitWorker:
     def run(self, unit_id: str, seed_json: str, skill: str) -> WorkerResult:
         """Run one unit; a run-stopping error comes back as data, with the usage spent so far."""
         seed = SeedDoc.model_validate_json(seed_json)
-        accountant = Accountant(self.budget)
-        accountant.journal = []
+        journal: list[UsageRecord] = []
+        token = usage_journal.set(journal)
         try:
-            with dspy.context(usage_tracker=accountant, adapter=dspy.JSONAdapter()):
+            with dspy.context(adapter=dspy.JSONAdapter()):
                 outcome = run_unit(self.programs[skill], seed, skill, self.generation)
         except FatalRunError as exc:
-            return WorkerResult(None, accountant.journal, exc.reason, str(exc))
-        return WorkerResult(outcome, accountant.journal)
+            return WorkerResult(None, journal, exc.reason, str(exc))
+        finally:
+            usage_journal.reset(token)
+        return WorkerResult(outcome, journal)
 
 
 def split_limits(cfg: RunConfig, workers: int) -> RunConfig:

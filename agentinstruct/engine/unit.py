@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from agentinstruct.config import GenerationConfig
-from agentinstruct.engine.accounting import current_skill
-from agentinstruct.engine.outcome import UnitOutcome
-from agentinstruct.engine.plan import NoCompatibleAgent, plan_unit, unit_rng
-from agentinstruct.seeds import SeedDoc
+from core.config import GenerationConfig
+from core.flow.contract import SkillRunner
+from core.flow.outcome import FatalRunError, UnitOutcome
+from core.lm.accounting import BudgetExhausted, current_skill
+from core.flow.plan import NoCompatibleAgent, plan_unit, unit_rng
+from core.seeds import SeedDoc
 
 
-def run_unit(program, seed: SeedDoc, skill: str, generation: GenerationConfig) -> UnitOutcome:
+def run_unit(program: SkillRunner, seed: SeedDoc, skill: str, generation: GenerationConfig) -> UnitOutcome:
     """Plan the unit with its seeded RNG (per run seed, seed id and skill) and run the plan."""
     current_skill.set(skill)  # runs in a copied context: accounting attributes calls to the skill
     rng = unit_rng(generation.seed, seed.id, skill)
@@ -19,4 +20,7 @@ def run_unit(program, seed: SeedDoc, skill: str, generation: GenerationConfig) -
     except NoCompatibleAgent as exc:
         outcome.reject("plan", None, "seed", str(exc))
         return outcome
-    return program.run_plan(plan, seed)
+    try:
+        return program.run_plan(plan, seed)
+    except BudgetExhausted as exc:  # passes every per-item handler; stops the run, resumably
+        raise FatalRunError("budget", str(exc)) from exc

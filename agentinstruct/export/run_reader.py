@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from agentinstruct.records import Record
+from core.records import Record
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
 from agentinstruct.export.to_dataset import Layout, split_of
-from agentinstruct.records import Record
+from core.records import Record
 
 
 def _words(record: Record, role: str) -> int:

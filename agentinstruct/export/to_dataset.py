@@ -21,7 +21,7 @@ from typing import Literal
 from datasets import Dataset, DatasetDict, Features, List, Value
 
 from agentinstruct.export.orca_layout import ORCA_SPLITS, check_split_name, orca_split
-from agentinstruct.records import Lineage, Message, Record
+from core.records import Lineage, Message, Record
 
 log = logging.getLogger(__name__)
 

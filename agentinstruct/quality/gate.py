@@ -7,50 +7,18 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from agentinstruct.export.run_reader import iter_run_records
+from core.config import QualityConfig
+from eval.benchmarks import default_eval_paths
 from agentinstruct.quality.decontam import Decontaminator
 from agentinstruct.quality.dedup import NearDuplicateIndex
 from agentinstruct.quality.text import record_text
-from agentinstruct.records import Record
+from core.records import Record
 
 if TYPE_CHECKING:
     from datasketch import MinHash
 
 log = logging.getLogger(__name__)
-
-# The project's evaluation sets: eval/benchmarks/data next to the agentinstruct package (a source
-# checkout, or site-packages when the package data is installed).
-PROJECT_EVAL_DIR = Path(__file__).resolve().parents[2] / "eval" / "benchmarks" / "data"
-
-
-def _default_eval_paths() -> list[str]:
-    return [str(PROJECT_EVAL_DIR)] if PROJECT_EVAL_DIR.is_dir() else []
-
-
-class QualityConfig(BaseModel):
-    """Which quality gates run before a record is written, and against what."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    dedup: bool = True
-    """Drop near-duplicates of records already kept (this run and ``against_runs``)."""
-    dedup_threshold: float = Field(0.85, gt=0.0, le=1.0)
-    """Estimated Jaccard similarity of word-shingle sets at or above which two texts are near-duplicates."""
-    shingle: int = Field(5, ge=1)
-    """Words per shingle."""
-    against_runs: list[str] = Field(default_factory=list)
-    """Earlier run directories whose records count as already kept."""
-    decontaminate: bool = True
-    """Drop records sharing an n-gram with an evaluation set."""
-    eval_paths: list[str] = Field(default_factory=_default_eval_paths)
-    """Evaluation files or directories (jsonl/json/txt); default: the project's eval/benchmarks/data."""
-    ngram: int = Field(13, ge=1)
-    """Words per n-gram for decontamination."""
-    min_overlap: int = Field(1, ge=1)
-    """Distinct shared n-grams needed to call a record contaminated."""
-
 
 class QualityGate:
     """Decides per record whether it is kept; counts the drops by reason in ``counts``.
@@ -75,9 +43,10 @@ class QualityGate:
         if config.dedup:
             self._build_index()
         if config.decontaminate:
-            if not config.eval_paths:
+            paths = config.eval_paths if config.eval_paths is not None else default_eval_paths()
+            if not paths:
                 log.warning("decontamination is on but no evaluation sets are configured: nothing to check")
-            self._deco = Decontaminator.from_paths([Path(p) for p in config.eval_paths], n=config.ngram,
+            self._deco = Decontaminator.from_paths([Path(p) for p in paths], n=config.ngram,
                                                    min_overlap=config.min_overlap)
 
     def _build_index(self) -> None:

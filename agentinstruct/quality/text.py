@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
-from agentinstruct.records import Record
+from core.records import Record
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

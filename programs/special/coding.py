@@ -14,10 +14,12 @@ import ast
 
 import dspy
 
-from agentinstruct.taxonomy import SkillSpec
+from core.redact import redact
+from core.taxonomy import SkillSpec
 from programs.role_lms import RoleLMs
-from programs.skill import PassageItem, SkillProgram
-from programs.special.flow import Finished, Rejected, run_paths
+from programs.flow import Finished, Rejected
+from programs.item import PassageItem
+from programs.skill import SkillProgram
 from programs.special.sandbox import SandboxLimits, SandboxResult, run_python
 from signatures import FixCode, SolveCodingTask, specialize
 
@@ -72,27 +74,28 @@ class CodingProgram(SkillProgram):
             return SandboxResult(1, result.stdout, "the run ended before all tests ran (an early exit?)")
         return result
 
-    def verified(self, item: PassageItem) -> Finished:
+    def finish(self, item: PassageItem) -> Finished:
         """The item's answer: verified code and tests (repaired if needed), or the generic response."""
         if not self.spec.instruction_type(item.instruction_type).runs_code:
-            item.response = SkillProgram.respond(self, item)
-            return Finished(self.messages(item), agents=["respond"])
+            return super().finish(item)
         request = self.user_message(item)
         with self.lms.use("responder"):
             out = self.solvers["solver"](request=request)
         explanation, code, tests = out.explanation, _unfence(out.code), _unfence(out.tests)
         agents, attempts = ["solver"], 0
         result = self._check(code, tests)
-        while not result.ok and attempts < self.spec.options.fix_attempts:
+        while not result.ok and not result.refused and attempts < self.spec.options.fix_attempts:
             attempts += 1
             with self.lms.use("editor"):
                 fixed = self.fixers["fixer"](request=request, failed_code=code, failed_tests=tests,
-                                             error=result.failure())
+                                             error=redact(result.failure()))
             explanation, code, tests = fixed.explanation, _unfence(fixed.code), _unfence(fixed.tests)
             agents.append("fixer")
             result = self._check(code, tests)
+        if result.refused:
+            raise Rejected("sandbox", redact(result.failure()))
         if not result.ok:
-            raise Rejected("sandbox", f"tests fail after {attempts} fix-up attempt(s): {result.failure()}")
+            raise Rejected("sandbox", f"tests fail after {attempts} fix-up attempt(s): {redact(result.failure())}")
         if not (explanation or "").strip():
             raise Rejected("validation", "the solution has no explanation")
         item.response = render_solution(explanation, code, tests)
@@ -107,11 +110,3 @@ class CodingProgram(SkillProgram):
         if count_assertions(tests) == 0:
             return SandboxResult(1, "", "the tests contain no assertion (write assert statements)")
         return self.run_tests(code, tests)
-
-    def respond(self, item: PassageItem) -> str:
-        """The verified answer (for ``forward``); ``Rejected`` when the tests keep failing."""
-        return self.verified(item).messages[-1]["content"]
-
-    def run_plan(self, plan, seed):
-        """Execute a sampled plan on one seed; items whose tests fail are rejected with the reason."""
-        return run_paths(self, plan, seed, self.verified)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dspy
 
-from agentinstruct.taxonomy import SkillSpec
+from core.taxonomy import SkillSpec
 from programs.role_lms import RoleLMs
-from programs.skill import EmptyOutputError, PassageItem, SkillProgram
-from programs.special.flow import Finished, run_paths, transcript
+from programs.base import FlowProgram
+from programs.flow import Finished, transcript
+from programs.item import EmptyOutputError, PassageItem
 from programs.special.formatted import FormatFollowing
 from signatures import ChatReply, SimulateUser, specialize
 
@@ -24,13 +25,12 @@ def _text(value: object, where: str) -> str:
     return value.strip()
 
 
-class ConversationProgram(FormatFollowing, SkillProgram):
+class ConversationProgram(FormatFollowing, FlowProgram):
     """``program: conversation``."""
 
     def __init__(self, spec: SkillSpec, lms: RoleLMs | None = None):
         super().__init__(spec, lms)
         self._init_format()
-        del self.responder
         reply = specialize(ChatReply, spec.system_prompt) if spec.system_prompt else ChatReply
         self.replies = {"assistant": dspy.Predict(reply)}
         self.user_simulators = {
@@ -38,7 +38,7 @@ class ConversationProgram(FormatFollowing, SkillProgram):
             for t in spec.instruction_types
         }
 
-    def converse(self, item: PassageItem) -> Finished:
+    def finish(self, item: PassageItem) -> Finished:
         """The whole conversation, starting from the item's instruction as the opening user turn."""
         messages = [{"role": "system", "content": self.spec.system_prompt}] if self.spec.system_prompt else []
         messages.append({"role": "user", "content": self.user_message(item)})
@@ -58,11 +58,3 @@ class ConversationProgram(FormatFollowing, SkillProgram):
         item.response = messages[-1]["content"]
         agents = ["assistant", f"user_simulator:{item.instruction_type}"] if turns > 1 else ["assistant"]
         return Finished(messages, agents=agents, metadata={"turns": str(turns)})
-
-    def respond(self, item: PassageItem) -> str:
-        """The conversation as text (for ``forward``)."""
-        return transcript(self.converse(item).messages)
-
-    def run_plan(self, plan, seed):
-        """Execute a sampled plan on one seed; each item becomes one multi-turn record."""
-        return run_paths(self, plan, seed, self.converse)

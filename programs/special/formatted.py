@@ -13,10 +13,11 @@ from dataclasses import dataclass, field, fields
 
 import dspy
 
-from agentinstruct.taxonomy import SkillSpec
+from core.taxonomy import SkillSpec
 from programs import format_checks
 from programs.role_lms import RoleLMs
-from programs.skill import EmptyOutputError, PassageItem, SkillProgram
+from programs.item import EmptyOutputError, PassageItem
+from programs.skill import SkillProgram
 from signatures import SynthesizeFormatGuidelines, specialize
 from signatures.types import FormatGuideline
 
@@ -46,11 +47,12 @@ class FormatFollowing:
     spec: SkillSpec
     lms: RoleLMs
 
+    def edits(self, goal) -> bool:
+        """A format goal attaches guidelines through its own agent, not a suggester/editor pair."""
+        return not goal.attaches_format
+
     def _init_format(self) -> None:
         goals = [g for g in self.spec.refinement.goals if g.attaches_format]
-        for goal in goals:
-            self.suggesters.pop(goal.id, None)
-            self.editors.pop(goal.id, None)
         self.formatters = {
             g.id: dspy.Predict(specialize(SynthesizeFormatGuidelines, f"Refinement goal: {g.name}. "
                                                                       f"{g.instructions}"))

@@ -19,29 +19,28 @@ from dataclasses import replace
 
 import dspy
 
-from agentinstruct.taxonomy import SkillSpec
+from core.taxonomy import SkillSpec
 from programs.role_lms import RoleLMs
-from programs.skill import EmptyOutputError, PassageItem, SkillProgram
+from programs.base import FlowProgram
+from programs.item import EmptyOutputError, PassageItem
 from programs.special import api_schema
-from programs.special.flow import Finished, Rejected, run_paths, transcript
+from programs.flow import Finished, Rejected, transcript
 from programs.special.trace import TraceError, render_step, validate_trace
 from signatures import ReconstructLibrary, SimulateApiResult, ToolAgentStep, specialize
 from signatures.tool_use import with_action_names
 from signatures.types import ApiSpec
 
 
-class ToolUseProgram(SkillProgram):
+class ToolUseProgram(FlowProgram):
     """``program: tool_use``."""
+
+    transform_signature = ReconstructLibrary
+    """A transformation agent reconstructs an API library from the seed."""
 
     def __init__(self, spec: SkillSpec, lms: RoleLMs | None = None):
         super().__init__(spec, lms)
         if any(g.edits_passage for g in spec.refinement.goals):
             raise ValueError(f"skill {spec.name}: tool-use goals edit tasks, not the API library")
-        self.transformers = {
-            t.id: dspy.Predict(specialize(ReconstructLibrary, t.instructions))
-            for t in spec.transformations if not t.identity
-        }
-        del self.responder
         self.steps = {"assistant": dspy.Predict(ToolAgentStep)}  # the protocol arrives as its input
         self.simulators = {"api_simulator": dspy.Predict(SimulateApiResult)}
 
@@ -83,7 +82,7 @@ class ToolUseProgram(SkillProgram):
         head = (self.spec.system_prompt or "").strip()
         return f"{head}\n\nBelow is a list of APIs that you have access to:\n{api_schema.render(visible)}".strip()
 
-    def trace(self, item: PassageItem) -> Finished:
+    def finish(self, item: PassageItem) -> Finished:
         """Run the assistant and the API simulator until STOP; validate the trace."""
         task = self.spec.instruction_type(item.instruction_type).tool_task
         visible, _ = self._split(item.passage, item.instruction_type)
@@ -115,13 +114,6 @@ class ToolUseProgram(SkillProgram):
         return Finished(messages, agents=["assistant", "api_simulator"] if calls else ["assistant"],
                         metadata={"api_calls": str(len(summary.calls)), "stop": summary.stop.kind})
 
-    def respond(self, item: PassageItem) -> str:
-        """The trace as text (for ``forward``); ``Rejected`` when it fails validation."""
-        return transcript(self.trace(item).messages)
-
-    def run_plan(self, plan, seed):
-        """Execute a sampled plan on one seed; refused traces are recorded with their reasons."""
-        return run_paths(self, plan, seed, self.trace)
 
     # -- helpers ------------------------------------------------------------------------------------
     def _split(self, passage: str, instruction_type: str) -> tuple[list[ApiSpec], list[ApiSpec]]:

@@ -8,15 +8,16 @@ with its reason (stage ``verify``): it would teach clicking on things that are n
 
 from __future__ import annotations
 
-from programs.skill import PassageItem, SkillProgram
+from programs.flow import Finished, Rejected
+from programs.item import PassageItem
+from programs.skill import SkillProgram
 from programs.special import web_actions
-from programs.special.flow import Finished, Rejected, run_paths
 
 
 class WebAgentProgram(SkillProgram):
     """``program: web_agent``."""
 
-    def act(self, item: PassageItem) -> Finished:
+    def finish(self, item: PassageItem) -> Finished:
         """The teacher's actions for the item's goal, refused unless they are valid on its page."""
         item.response = self.respond(item)
         found = web_actions.problems(item.response, item.passage)
@@ -24,7 +25,3 @@ class WebAgentProgram(SkillProgram):
             raise Rejected("validation", "; ".join(found))
         actions, _ = web_actions.parse_actions(item.response)
         return Finished(self.messages(item), agents=["respond"], metadata={"actions": str(len(actions))})
-
-    def run_plan(self, plan, seed):
-        """Execute a sampled plan on one seed; answers that are not valid actions are recorded as rejected."""
-        return run_paths(self, plan, seed, self.act)

@@ -11,8 +11,8 @@ import pytest
 from dummies import make_dummy
 
 from agentinstruct import RunConfig, generate
-from agentinstruct.config import GenerationConfig, ModelsConfig, ModelSpec
-from agentinstruct.records import Record
+from core.config import CacheConfig, GenerationConfig, ModelsConfig, ModelSpec
+from core.records import Record
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "seeds"
 PROSE = "Uric acid is produced by the breakdown of purine. Crystals form when levels stay high for long.\n"
@@ -88,7 +88,7 @@ def test_rerunning_a_completed_run_costs_no_call(tmp_path):
     first = generate(EXAMPLES, tmp_path / "run", lms=make_dummy(), config=_config(), limit=2, compiled_dir=None)
     before = _records(tmp_path / "run")
     again = generate(EXAMPLES, tmp_path / "run", lms=make_dummy(), resume=True, limit=2, compiled_dir=None)
-    assert again.llm_calls == 0 and again.records_written == 0
+    assert again.usage_this_invocation.calls == 0 and again.records_written == 0
     assert again.units_skipped == first.units_done + first.units_failed
     assert _records(tmp_path / "run") == before
 
@@ -124,14 +124,18 @@ def test_unknown_skill_is_a_clear_error(tmp_path):
 
 
 def test_call_budget_stops_resumably_and_resume_completes_exactly_once(tmp_path):
-    full = generate(EXAMPLES, tmp_path / "full", lms=make_dummy(), config=_config(), limit=3, compiled_dir=None)
-    cut = generate(EXAMPLES, tmp_path / "part", lms=make_dummy(), config=_config(), limit=3, max_calls=7,
+    # Each run has a request cache of its own: the cut run must not be served the full run's answers.
+    full_cfg, part_cfg = (_config().model_copy(update={"cache": CacheConfig(dir=str(tmp_path / f"cache-{n}"))})
+                          for n in ("full", "part"))
+    full = generate(EXAMPLES, tmp_path / "full", lms=make_dummy(), config=full_cfg, limit=3, compiled_dir=None)
+    cut = generate(EXAMPLES, tmp_path / "part", lms=make_dummy(), config=part_cfg, limit=3, max_calls=7,
                    compiled_dir=None)
     assert cut.stopped_early and cut.stopped_early.startswith("budget")
     assert cut.llm_calls == 7
     assert cut.records_written < full.records_written
     done = generate(EXAMPLES, tmp_path / "part", lms=make_dummy(), resume=True, limit=3, compiled_dir=None)
     assert done.stopped_early is None
+    assert done.invocations == 2 and done.llm_calls == 7 + done.usage_this_invocation.calls  # usage adds up
     ids = [r["id"] for r in _records(tmp_path / "part")]
     assert len(ids) == len(set(ids))
     assert sorted(ids) == sorted(r["id"] for r in _records(tmp_path / "full"))
@@ -151,7 +155,7 @@ def test_resume_takes_the_seeds_from_the_manifest(tmp_path):
     (seeds / "a.txt").write_text(PROSE * 2)
     first = generate(seeds, tmp_path / "run", lms=make_dummy(), config=_config(), compiled_dir=None)
     again = generate(None, tmp_path / "run", lms=make_dummy(), resume=True, compiled_dir=None)
-    assert again.units_skipped == first.units_done and again.llm_calls == 0
+    assert again.units_skipped == first.units_done and again.usage_this_invocation.calls == 0
     with pytest.raises(ValueError, match="needs a seeds path"):
         generate(None, tmp_path / "new", lms=make_dummy(), compiled_dir=None)
 

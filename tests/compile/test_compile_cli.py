@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from agentinstruct.cli_commands.compile_cmd import compile as compile_command
 from agentinstruct.cli_commands.tune_cmd import tune as tune_command
-from agentinstruct.config import ROLES
 
 SEEDS = Path(__file__).resolve().parents[2] / "examples" / "seeds"
 
@@ -19,9 +18,8 @@ SEEDS = Path(__file__).resolve().parents[2] / "examples" / "seeds"
 @pytest.fixture
 def app(monkeypatch) -> typer.Typer:
     dummy = make_dummy(5000)
-    fake = lambda models, overrides=None: {role: dummy for role in ROLES}
-    monkeypatch.setattr("compile.driver.build_role_lms", fake)
-    monkeypatch.setattr("compile.knobs.build_role_lms", fake)
+    # Every configured model is the dummy; the middleware (cache, budget) wraps it as it would a real one.
+    monkeypatch.setattr("core.lm.roles.build_lm", lambda spec, models, engines=None, limiter=None: dummy)
     app = typer.Typer()
     app.command("compile")(compile_command)
     app.command("tune")(tune_command)
@@ -39,7 +37,7 @@ def test_compile_command_writes_program_and_manifest(app, tmp_path):
     assert result.exit_code == 0, result.output
     assert "held-out judge score: before" in result.output and "jury quality" in result.output
     manifest = json.loads((tmp_path / "out" / "reading_comprehension.manifest.json").read_text())
-    assert manifest["config"]["budget"] == {"max_calls": 500, "max_cost_usd": 2.5}
+    assert manifest["config"]["budget"] == {"max_calls": 500, "max_cost_usd": 2.5, "prices": {}}
     assert manifest["config"]["data"]["train"] == 2
     assert manifest["settings"]["max_bootstrapped_demos"] == 1 and manifest["saved"]
 

@@ -7,10 +7,10 @@ import dspy
 import pytest
 from dummies import ALL_FIELDS, make_dummy
 
-from agentinstruct.config import GenerationConfig
-from agentinstruct.engine.plan import plan_unit, unit_rng
-from agentinstruct.seeds import load_seeds
-from agentinstruct.taxonomy import load_skills
+from core.config import GenerationConfig
+from core.flow.plan import plan_unit, unit_rng
+from core.seeds import load_seeds
+from core.taxonomy import load_skills
 from compile.config import DataSettings
 from compile.dataset import INPUTS, NotEnoughSeeds, build_splits
 from compile.focus import FocusedProgram, reached_predictors

@@ -11,8 +11,8 @@ from dspy.utils import DummyLM
 from dummies import ALL_FIELDS, make_dummy
 
 from agentinstruct import generate
-from agentinstruct.config import GenerationConfig, RunConfig
-from agentinstruct.taxonomy import builtin_skills_dir, load_skills
+from core.config import GenerationConfig, RunConfig
+from core.taxonomy import builtin_skills_dir, load_skills
 from compile.config import CompileConfig, DataSettings, MiproSettings
 from compile.driver import compile_skill
 from programs import load_suite, program_hash
@@ -189,7 +189,7 @@ def test_a_budget_spent_while_bootstrapping_keeps_the_demos_found_so_far(tmp_pat
 
 
 def test_a_cost_budget_stops_the_compile(tmp_path, monkeypatch):
-    monkeypatch.setattr("compile.metered_lm._price", lambda inner, response: 0.01)  # a priced model
+    monkeypatch.setattr("core.lm.metered._price", lambda inner, response: 0.01)  # a priced model
     cfg = config(RC, "literal_comprehension", budget={"max_cost_usd": 0.05})
     result = compile_skill(cfg, SEEDS, lms=make_dummy(), out_dir=tmp_path / "out")
     m = result.manifest

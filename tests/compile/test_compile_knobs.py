@@ -9,7 +9,7 @@ import pytest
 from dummies import make_dummy
 
 from agentinstruct import generate
-from agentinstruct.config import load_config
+from core.config import load_config
 from compile.config import KnobSpace, TuneConfig
 from compile.knobs import tune_knobs
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import dspy
 import pytest
 
-from agentinstruct.config import GenerationConfig
-from agentinstruct.seeds import SeedDoc, SeedKind, sha256_text
-from agentinstruct.taxonomy import load_skills
+from core.config import GenerationConfig
+from core.seeds import SeedDoc, SeedKind, sha256_text
+from core.taxonomy import load_skills
 from compile.config import BootstrapSettings, CompileConfig, DataSettings
 from compile.driver import compile_skill
 from metrics import SkillMetricConfig

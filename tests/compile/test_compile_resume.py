@@ -7,7 +7,7 @@ import pytest
 from dspy.utils import DummyLM
 from dummies import make_dummy
 
-from agentinstruct.config import GenerationConfig
+from core.config import GenerationConfig
 from compile.config import CompileConfig, DataSettings, MiproSettings
 from compile.driver import compile_skill
 

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel
 
-from agentinstruct.taxonomy import load_skills
+from core.taxonomy import load_skills
 from metrics.checks import (
     ChecksConfig,
     answerability_check,

@@ -5,7 +5,7 @@ import pytest
 from dspy.utils import DummyLM
 from dummies import make_dummy
 
-from agentinstruct.taxonomy import load_skills
+from core.taxonomy import load_skills
 from metrics import Juror, SkillMetric, SkillMetricConfig
 from programs import PassageItem
 
@@ -34,8 +34,10 @@ def test_components_are_weighted_and_difficulty_applies_to_refined_items_only():
     lm = make_dummy(score=10, harder=False)
     config = SkillMetricConfig(weights={"quality": 1.0, "difficulty": 1.0, "faithfulness": 2.0})
     metric = SkillMetric(RC, config, jurors=[Juror("judge", lm)])
-    base, refined = item(), item("Which substance, named in the passage, is uric acid made from?", round=1,
-                                  goal="make_complex")
+    base = item(key="0/literal_comprehension/0")
+    refined = item("Which substance, named in the passage, is uric acid made from?", round=1,
+                   goal="make_complex", key="0/literal_comprehension/0>make_complex.0",
+                   parent="0/literal_comprehension/0")
     with dspy.context(adapter=dspy.JSONAdapter()):
         scores = metric.score_items(EXAMPLE, dspy.Prediction(generated=[base, refined]))
         assert scores[0].parts == {"quality": 1.0, "faithfulness": 1.0} and scores[0].score == 1.0

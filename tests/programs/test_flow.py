@@ -5,10 +5,11 @@ import pytest
 from dspy.utils import DummyLM
 from dummies import ALL_FIELDS
 
-from agentinstruct.taxonomy import load_skills
+from core.taxonomy import load_skills
 from programs.role_lms import resample
-from programs.skill import EmptyOutputError, PassageItem, SkillProgram
-from programs.special.flow import Finished, Rejected, finish_item
+from programs.item import EmptyOutputError, PassageItem
+from programs.skill import SkillProgram
+from programs.flow import Finished, Rejected, finish_item
 
 
 def _item() -> PassageItem:

@@ -4,9 +4,9 @@ import dspy
 import pytest
 from dummies import make_dummy
 
-from agentinstruct.engine.plan import PathPlan, UnitPlan
-from agentinstruct.seeds import SeedDoc, SeedKind, sha256_text
-from agentinstruct.taxonomy import load_skills
+from core.flow.plan import PathPlan, UnitPlan
+from core.seeds import SeedDoc, SeedKind, sha256_text
+from core.taxonomy import load_skills
 from programs import build_program
 from programs.format_checks import KINDS, describe, problem, usable, violations
 from programs.special.formatted import FormattedSkillProgram, guidelines_of
@@ -103,7 +103,7 @@ def test_a_response_that_breaks_a_guideline_is_refused():
 def test_guidelines_survive_a_later_edit_round():
     program = build_program(SPEC)
     with dspy.context(lm=make_dummy(), adapter=dspy.JSONAdapter()):
-        from programs.skill import PassageItem
+        from programs.item import PassageItem
         item = PassageItem(TEXT, "Paraphrase the text.", "paraphrasing", "identity")
         (formatted,) = program.refine(item, "add_format_guidelines", 1)
         (edited,) = program.refine(formatted, "increase_complexity", 1)

@@ -4,11 +4,12 @@ import dspy
 import pytest
 from dummies import make_dummy
 
-from agentinstruct.engine.plan import PathPlan, UnitPlan
-from agentinstruct.seeds import SeedDoc, SeedKind, sha256_text
-from agentinstruct.taxonomy import load_skills
+from core.flow.plan import PathPlan, UnitPlan
+from core.seeds import SeedDoc, SeedKind, sha256_text
+from core.taxonomy import load_skills
 from programs import RoleLMs, SkillProgram, load_suite, program_hash
-from programs.skill import EmptyOutputError, PassageItem
+from programs.compiled import save_compiled
+from programs.item import EmptyOutputError, PassageItem
 
 SPEC = load_skills()["reading_comprehension"]
 SEED_TEXT = "Uric acid is produced by the breakdown of purine. High levels may harm joints."
@@ -80,7 +81,7 @@ def test_save_load_round_trip_keeps_compiled_state(tmp_path):
     program.generators["flaw"].signature = program.generators["flaw"].signature.with_instructions("Compiled!")
     program.generators["flaw"].demos = [dspy.Example(passage="P", task="Q?")]
     path = tmp_path / "reading_comprehension.json"
-    program.save(str(path))
+    save_compiled(program, SPEC, path)
     assert "Compiled!" in path.read_text()
     fresh = load_suite(["reading_comprehension"], compiled_dir=tmp_path)["reading_comprehension"]
     assert fresh.generators["flaw"].signature.instructions == "Compiled!"
@@ -118,7 +119,7 @@ def test_generation_retries_until_a_usable_instruction():
 
 
 def test_a_cut_generator_call_uses_up_an_attempt_and_the_next_is_tried():
-    from agentinstruct.local_engine import OutputTruncated
+    from core.lm.local_engine import OutputTruncated
 
     class Scripted:  # stands in for the generator predictor: each call takes the next scripted outcome
         def __init__(self, outcomes):
@@ -154,7 +155,7 @@ def test_a_cut_generator_call_uses_up_an_attempt_and_the_next_is_tried():
     ("Write a two-sentence summary of the passage for a child.", None),
 ])
 def test_instruction_problems_are_named(text, problem):
-    from programs.skill import instruction_problem
+    from programs.item import instruction_problem
 
     passage = "Keeping a Sourdough Starter. A healthy starter doubles within four to eight hours."
     found = instruction_problem(text, passage)

@@ -7,10 +7,10 @@ import dspy
 import pytest
 from dummies import make_dummy
 
-from agentinstruct.engine.plan import PathPlan, UnitPlan
-from agentinstruct.records import Lineage, Message, Record, record_id
-from agentinstruct.seeds import SeedConfig, SeedDoc, iter_seeds
-from agentinstruct.taxonomy import load_skills
+from core.flow.plan import PathPlan, UnitPlan
+from core.records import Lineage, Message, Record, record_id
+from core.seeds import SeedConfig, SeedDoc, iter_seeds
+from core.taxonomy import load_skills
 from programs import build_program, program_hash
 
 SPECS = load_skills()

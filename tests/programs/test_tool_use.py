@@ -8,10 +8,10 @@ import pytest
 from dspy.utils import DummyLM
 from dummies import ALL_FIELDS
 
-from agentinstruct.engine.plan import PathPlan, UnitPlan
-from agentinstruct.records import Message, Record
-from agentinstruct.seeds import SeedDoc, SeedKind, sha256_text
-from agentinstruct.taxonomy import load_skills
+from core.flow.plan import PathPlan, UnitPlan
+from core.records import Message, Record
+from core.seeds import SeedDoc, SeedKind, sha256_text
+from core.taxonomy import load_skills
 from programs.special import api_schema
 from programs.special.tool_use import ToolUseProgram
 from programs.special.trace import ApiCall, Stop, TraceError, parse_action, render_step, validate_trace

@@ -4,9 +4,9 @@ import dspy
 import pytest
 from dummies import make_dummy
 
-from agentinstruct.engine.plan import PathPlan, UnitPlan
-from agentinstruct.seeds import SeedDoc, SeedKind, sha256_text
-from agentinstruct.taxonomy import load_skills
+from core.flow.plan import PathPlan, UnitPlan
+from core.seeds import SeedDoc, SeedKind, sha256_text
+from core.taxonomy import load_skills
 from programs import build_program
 from programs.special import web_actions
 from programs.special.web_agent import WebAgentProgram

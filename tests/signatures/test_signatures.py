@@ -6,8 +6,8 @@ from pathlib import Path
 import dspy
 import pytest
 
-from agentinstruct.compact_adapter import CompactJSONAdapter
-from agentinstruct.taxonomy import load_skills
+from core.lm.compact_adapter import CompactJSONAdapter
+from core.taxonomy import load_skills
 from programs.skill import SkillProgram
 from signatures import Edit, EditInstruction, GenerateInstruction, JudgeQuality, Respond, Suggest, Transform
 
@@ -50,7 +50,7 @@ GOLDEN_CASES = {
     "rc_edit_make_unanswerable": (PROGRAM.editors["make_unanswerable"], INPUTS[Edit]),
     "rc_respond": (PROGRAM.responder, INPUTS[Respond]),
 }
-COMPACT_CASES = {  # the embedded model's prompts (agentinstruct.compact_adapter)
+COMPACT_CASES = {  # the embedded model's prompts (core.lm.compact_adapter)
     "compact_rc_generate_strengthen": GOLDEN_CASES["rc_generate_strengthen"],
     "compact_rc_suggest_make_complex": GOLDEN_CASES["rc_suggest_make_complex"],
     "compact_rc_edit_make_unanswerable": GOLDEN_CASES["rc_edit_make_unanswerable"],
@@ -108,7 +108,7 @@ def test_the_embedded_grammar_accepts_the_tool_step_schema():
     llama_grammar = pytest.importorskip("llama_cpp.llama_grammar")
     from dspy.adapters.json_adapter import _get_structured_outputs_response_format
 
-    from agentinstruct.local_engine import _non_empty
+    from core.lm.local_engine import _non_empty
     from signatures import ToolAgentStep
     from signatures.tool_use import with_action_names
 

@@ -31,7 +31,9 @@ def test_rerunning_a_completed_run_sends_zero_requests(tmp_path, monkeypatch):
         again = generate(None, tmp_path / "run", resume=True, compiled_dir=None)
         assert server.stats.requests == sent > 0
     assert first.units_incomplete == 0 and first.records_written > 0
-    assert again.llm_calls == 0 and again.records_written == 0
+    assert again.usage_this_invocation.calls == 0 and again.records_written == 0
+    # usage adds up over the invocations of one run: the rerun spent nothing more
+    assert again.invocations == 2 and again.llm_calls == first.llm_calls
     assert again.units_skipped == first.units_done + first.units_failed
     assert [p.read_bytes() for p in records] == before
     assert json.loads((tmp_path / "run/summary.json").read_text())["units_skipped"] == again.units_skipped

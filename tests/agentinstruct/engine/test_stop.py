@@ -9,7 +9,7 @@ import pytest
 from mock_runs import cli, mock_config, resume_to_completion, write_seeds
 
 from agentinstruct.engine.driver import StopFlag, StopRequested
-from agentinstruct.engine.failures import FATAL_REASONS, classify
+from core.flow.failures import FATAL_REASONS, classify
 from agentinstruct.testing.mock_openai import MockOpenAIServer
 
 

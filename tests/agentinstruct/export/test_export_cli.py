@@ -8,7 +8,7 @@ import typer
 from typer.testing import CliRunner
 
 from agentinstruct.cli_commands.export_cmd import export
-from agentinstruct.records import Record
+from core.records import Record
 
 app = typer.Typer()
 app.command("export")(export)

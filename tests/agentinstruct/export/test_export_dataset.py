@@ -10,7 +10,7 @@ import yaml
 
 from agentinstruct.export.orca_layout import ORCA_SPLITS, SKILL_TO_ORCA_SPLIT, orca_split
 from agentinstruct.export.to_dataset import dataset_to_records, records_to_dataset
-from agentinstruct.records import Record
+from core.records import Record
 
 SKILLS_DIR = Path(__file__).resolve().parents[3] / "agentinstruct" / "skills"
 

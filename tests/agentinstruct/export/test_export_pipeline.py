@@ -13,7 +13,7 @@ import yaml
 from agentinstruct.export.pipeline import export_runs
 from agentinstruct.export.run_reader import RunReadError
 from agentinstruct.export.to_dataset import dataset_to_records
-from agentinstruct.records import Record
+from core.records import Record
 
 
 def rec(rid: str, skill: str, sub: str, rounds: int = 0, scores: dict | None = None) -> Record:

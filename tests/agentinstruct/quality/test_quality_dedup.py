@@ -10,7 +10,7 @@ import pytest
 
 from agentinstruct.export.run_reader import RunReadError
 from agentinstruct.quality.dedup import NearDuplicateIndex
-from agentinstruct.records import Record
+from core.records import Record
 
 VOCAB = [f"{a}{b}" for a in ("river", "stone", "lamp", "cloud", "field", "glass", "north", "salt")
          for b in ("ward", "keeper", "line", "mark", "fold", "gate", "wick", "moor")]

@@ -10,8 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from agentinstruct.export.run_reader import RunReadError
-from agentinstruct.quality.gate import PROJECT_EVAL_DIR, QualityConfig, QualityGate
-from agentinstruct.records import Record
+from agentinstruct.quality.gate import QualityConfig, QualityGate
+from eval.benchmarks import DATA_DIR, default_eval_paths
+from core.records import Record
 
 VOCAB = [f"{a}{b}" for a in ("ash", "birch", "cedar", "elm", "fir", "hazel", "oak", "yew")
          for b in ("brook", "hill", "dale", "ford", "mere", "wold", "combe", "ness")]
@@ -53,8 +54,9 @@ def gate_for(tmp_path: Path, evals: Path, **kw) -> QualityGate:
 def test_config_forbids_unknown_fields_and_defaults_to_the_project_eval_sets():
     with pytest.raises(ValidationError):
         QualityConfig(dedup_treshold=0.9)
-    assert QualityConfig().eval_paths == [str(PROJECT_EVAL_DIR)]
-    assert PROJECT_EVAL_DIR.is_dir()
+    assert QualityConfig().eval_paths is None  # the gate resolves None to the project's evaluation sets
+    assert default_eval_paths() == [str(DATA_DIR)]
+    assert DATA_DIR.is_dir()
 
 
 def test_contaminated_and_duplicate_records_are_dropped_and_counted(tmp_path, evals):

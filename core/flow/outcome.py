@@ -1,0 +1,89 @@
+"""What a program hands back for one work unit: generated examples and recorded step failures."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from core.flow.failures import FATAL_REASONS, classify, excerpt
+
+log = logging.getLogger(__name__)
+
+
+class FatalRunError(RuntimeError):
+    """An error that stops the whole run (e.g. authentication); the run stays resumable."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+REJECTED = "Rejected"
+"""The ``error`` of a step failure that is a check's verdict on an item, not an exception."""
+
+
+@dataclass
+class Example:
+    """One generated example before it becomes a ``Record``."""
+
+    messages: list[dict[str, str]]
+    subcategory: str
+    transformation: str | None
+    refinement_round: int = 0
+    refinement_goal: str | None = None
+    agents: list[str] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+    passage: str | None = None
+    """The passage the instruction is about (after transformation and any edit)."""
+    instruction: str | None = None
+    response: str | None = None
+    """The teacher's last answer (a whole conversation or trace keeps its turns in ``messages``)."""
+    suggestion: str | None = None
+    """The suggester's proposal a refined item was edited from."""
+    key: str = ""
+    """The item's name within its unit (stable for the same plan); refined items name their parent."""
+    parent: str | None = None
+
+    # The names the metrics read (an ``Example`` is scored as the item it was made from).
+    @property
+    def instruction_type(self) -> str:
+        return self.subcategory
+
+    @property
+    def round(self) -> int:
+        return self.refinement_round
+
+    @property
+    def goal(self) -> str | None:
+        return self.refinement_goal
+
+
+@dataclass
+class StepFailure:
+    """One failed step of a unit, with its reason code."""
+
+    stage: str
+    agent: str | None
+    reason: str
+    error: str
+    excerpt: str
+
+
+@dataclass
+class UnitOutcome:
+    """Examples and failures of one unit."""
+
+    examples: list[Example] = field(default_factory=list)
+    failures: list[StepFailure] = field(default_factory=list)
+
+    def fail(self, stage: str, agent: str | None, exc: BaseException) -> None:
+        """Record a failed step; re-raise as ``FatalRunError`` when the whole run must stop."""
+        reason = classify(exc)
+        log.info("step %s/%s failed (%s): %s", stage, agent, reason, excerpt(exc, 200))
+        self.failures.append(StepFailure(stage, agent, reason, type(exc).__name__, excerpt(exc)))
+        if reason in FATAL_REASONS:
+            raise FatalRunError(reason, f"{stage} ({agent}): {excerpt(exc)}") from exc
+
+    def reject(self, stage: str, agent: str | None, reason: str, detail: str) -> None:
+        """Record an item rejected by a check (not an exception): e.g. a failing test or bad API call."""
+        self.failures.append(StepFailure(stage, agent, reason, REJECTED, detail[:300]))

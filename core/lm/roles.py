@@ -1,0 +1,162 @@
+"""Models by role: ``ModelSpec`` -> ``dspy.LM`` (DSPy's native engine, LiteLLM, or the embedded llama.cpp engine).
+
+Remote models are ``LimitedLM``s: one ``ModelLimiter`` per endpoint (model + api_base) bounds the calls in
+flight, adapts to 429s and paces RPM/TPM across every role that calls it. Given a job's ``Accountant`` (and
+its request cache), every model -- configured or passed in -- is wrapped once in the one middleware
+(``core.lm.metered``): cached, metered, budgeted.
+
+Roles that share an identical spec share one LM object, so the embedded model is loaded once. API keys are
+read from the environment variable a spec names, handed to ``dspy.LM`` in memory, and never written out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+import dspy
+
+from core.lm import model_metadata_cache
+from core.config import ROLES, ConfigError, ModelsConfig, ModelSpec
+from core.lm.accounting import Accountant
+from core.lm.limited_lm import LimitedLM
+from core.lm.limiter import ModelLimiter
+from core.lm.metered import MeteredLM, metered
+from core.lm.request_store import RequestStore
+
+log = logging.getLogger(__name__)
+
+
+def _embedded_lm(spec: ModelSpec, models: ModelsConfig) -> dspy.LM:
+    from core.lm.local_engine import LlamaCppEngine
+
+    local = models.local
+    engine = LlamaCppEngine(model_path=local.model_path, n_ctx=local.n_ctx, n_threads=local.n_threads,
+                            seed=local.seed, extra_buffers=local.extra_buffers,
+                            max_list_items=local.max_list_items, requantize=local.requantize,
+                            repeat_penalty=local.repeat_penalty)
+    return dspy.LM(spec.model, engine=engine, temperature=spec.temperature, max_tokens=spec.max_tokens,
+                   num_retries=0, **spec.extra)
+
+
+OPENAI_COMPATIBLE = ("openai", "hosted_vllm")
+"""Model prefixes served over OpenAI's chat-completions protocol: DSPy's native engine carries them."""
+_NATIVE_CLIENT_KEYS = frozenset({"api_key", "api_base", "base_url", "timeout"})
+
+
+def dspy_engine(spec: ModelSpec) -> str:
+    """The ``engine=`` DSPy gets for a spec: ``"lm15"`` (native) or ``"litellm"``.
+
+    ``auto`` picks native for OpenAI-compatible endpoints (``openai/``, ``hosted_vllm/``), unless an
+    ``extra`` setting configures the connection in a way only LiteLLM carries (headers, api_version, ...)
+    or no ``api_base`` is given while ``<PREFIX>_API_BASE``/``<PREFIX>_BASE_URL`` points LiteLLM at a
+    gateway. Every other provider goes through LiteLLM.
+    """
+    if spec.engine == "native":
+        return "lm15"
+    if spec.engine == "litellm":
+        return "litellm"
+    prefix = spec.model.split("/", 1)[0] if "/" in spec.model else "openai"
+    if prefix not in OPENAI_COMPATIBLE:
+        return "litellm"
+    from dspy.clients.backend_selection import CLIENT_KEYS
+
+    if (set(spec.extra) & CLIENT_KEYS) - _NATIVE_CLIENT_KEYS:
+        return "litellm"
+    if not spec.api_base and any(os.environ.get(f"{prefix.upper()}_{name}") for name in ("API_BASE", "BASE_URL")):
+        return "litellm"
+    return "lm15"
+
+
+def endpoint_key(spec: ModelSpec) -> str:
+    """What identifies one rate-limited endpoint: the model and the server it is called at."""
+    return f"{spec.model}@{spec.api_base or 'default'}"
+
+
+def build_limiter(spec: ModelSpec) -> ModelLimiter:
+    """The limiter of a spec's endpoint (one per endpoint, shared by every role that calls it)."""
+    return ModelLimiter(endpoint_key(spec), ceiling=spec.max_concurrency, rpm=spec.rpm, tpm=spec.tpm)
+
+
+def build_lm(spec: ModelSpec, models: ModelsConfig, _engines: dict | None = None,
+             limiter: ModelLimiter | None = None) -> dspy.LM:
+    """One ``dspy.LM`` for a spec; the embedded model's engine is shared through ``_engines``.
+
+    A remote model is a ``LimitedLM``: its calls go through ``limiter`` (a new one when not given).
+    """
+    if spec.is_embedded:
+        engines = _engines if _engines is not None else {}
+        if "local" not in engines:
+            engines["local"] = _embedded_lm(spec, models)
+            return engines["local"]
+        return engines["local"].copy(temperature=spec.temperature, max_tokens=spec.max_tokens)
+    engine = dspy_engine(spec)
+    if engine == "lm15":
+        model_metadata_cache.install()
+    kwargs = dict(temperature=spec.temperature, max_tokens=spec.max_tokens, timeout=spec.timeout_s,
+                  engine=engine, **spec.extra)
+    if spec.api_key_env:
+        key = os.environ.get(spec.api_key_env)
+        if not key:
+            raise ConfigError(f"model {spec.model}: environment variable {spec.api_key_env} is not set")
+        kwargs["api_key"] = key
+    if spec.api_base:
+        kwargs["api_base"] = spec.api_base
+    return LimitedLM(spec.model, limiter=limiter or build_limiter(spec), retries=spec.num_retries, **kwargs)
+
+
+def build_role_lms(
+    models: ModelsConfig,
+    overrides: Mapping[str, dspy.BaseLM] | dspy.BaseLM | None = None,
+    roles: tuple[str, ...] = ROLES,
+    *,
+    accountant: Accountant | None = None,
+    store: RequestStore | None = None,
+) -> dict[str, dspy.BaseLM]:
+    """Role -> LM for every role; ``overrides`` (one LM, or some roles) replaces configured models.
+
+    With ``accountant``, each distinct LM is wrapped once in the middleware (``metered``) with ``store`` as
+    the request cache; roles that shared an LM share its wrapper.
+    """
+    raw = _raw_role_lms(models, overrides, roles)
+    if accountant is None:
+        return raw
+    wrapped: dict[int, dspy.BaseLM] = {}
+    return {role: wrapped.setdefault(id(lm), metered(lm, accountant, store)) for role, lm in raw.items()}
+
+
+def _raw_role_lms(models: ModelsConfig, overrides, roles: tuple[str, ...]) -> dict[str, dspy.BaseLM]:
+    if isinstance(overrides, dspy.BaseLM):
+        return {role: overrides for role in roles}
+    overrides = dict(overrides or {})
+    unknown = set(overrides) - set(roles)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}; roles are {list(roles)}")
+    lms: dict[str, dspy.BaseLM] = {}
+    by_spec: dict[str, dspy.BaseLM] = {}
+    limiters: dict[str, ModelLimiter] = {}
+    engines: dict = {}
+    for role in roles:
+        if role in overrides:
+            lms[role] = overrides[role]
+            continue
+        spec = models.for_role(role)
+        key = spec.model_dump_json()
+        if key not in by_spec:
+            endpoint = endpoint_key(spec)
+            if endpoint not in limiters and not spec.is_embedded:
+                limiters[endpoint] = build_limiter(spec)
+            by_spec[key] = build_lm(spec, models, engines, limiters.get(endpoint))
+        lms[role] = by_spec[key]
+    return lms
+
+
+def role_model_names(models: ModelsConfig, lms: Mapping[str, dspy.BaseLM]) -> dict[str, str]:
+    """Role -> model name, as recorded in each record's lineage."""
+    return {role: getattr(lm, "model", type(lm).__name__) for role, lm in lms.items()}
+
+
+def unwrapped(lm: dspy.BaseLM) -> dspy.BaseLM:
+    """The LM under the middleware (itself when it is not wrapped)."""
+    return lm.inner if isinstance(lm, MeteredLM) else lm

@@ -1,0 +1,78 @@
+"""Redaction: secrets replaced by ``[REDACTED]`` in text that leaves the process (a prompt, a file, a log).
+
+Policy. :func:`redact` replaces, in this order:
+
+1. **Secret environment values.** The value of every environment variable of this process whose *name*
+   contains ``KEY``, ``TOKEN``, ``SECRET``, ``PASSWORD``, ``PASSWD`` or ``CREDENTIAL`` (any case) and whose
+   value is at least 8 characters long, wherever the value occurs (longest values first). The environment
+   is read at each call (``os.environ`` unless one is passed), so a key set later is covered too.
+2. **Credential shapes.** Strings shaped like a known kind of credential, whatever the environment holds:
+   ``sk-...`` (OpenAI, Anthropic and similar), AWS access key ids (``AKIA``/``ASIA`` + 16), GitHub tokens
+   (``ghp_``, ``gho_``, ``ghu_``, ``ghs_``, ``ghr_``, ``github_pat_``), Slack tokens (``xoxb-``, ``xoxp-``,
+   ...), Google API keys (``AIza...``), Hugging Face tokens (``hf_...``), JSON Web Tokens and PEM private
+   key blocks.
+3. **Assigned secrets.** The value after a secret-looking name and ``=`` or ``:`` (``api_key=...``,
+   ``"token": "..."``, ``password: ...``) and after ``Bearer``, when it is a run of at least 16 letters,
+   digits or ``-_.+/=`` containing a digit: long hex and base64 runs are caught while code in a traceback
+   (``key=operator.itemgetter(1)``) stays readable. The name and the separator are kept.
+4. **URL passwords.** The password of a URL's user information (``https://user:password@host``).
+
+Not promised: secrets of other shapes (a short password that is not in the environment, a value split or
+encoded by the code that printed it) pass through. Redaction is the last line of defence, behind never
+handing secrets to untrusted code at all.
+
+This module is part of the bottom layer and imports nothing from the project, so any writer (the sandbox,
+failure logs, records) can use it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+
+REDACTED = "[REDACTED]"
+MIN_SECRET_CHARS = 8
+
+SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
+
+_SHAPES = re.compile("|".join([
+    r"\bsk-[A-Za-z0-9_\-]{12,}",
+    r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+    r"\bgh[pousr]_[A-Za-z0-9]{20,}",
+    r"\bgithub_pat_[A-Za-z0-9_]{20,}",
+    r"\bxox[abposr]-[A-Za-z0-9\-]{10,}",
+    r"\bAIza[0-9A-Za-z_\-]{35}",
+    r"\bhf_[A-Za-z0-9]{30,}",
+    r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+]))
+
+# A run that looks like key material: 16+ token characters with at least one digit.
+_VALUE = r"(?=[A-Za-z0-9_\-.+/=]*[0-9])[A-Za-z0-9_\-.+/=]{16,}"
+_ASSIGNED = re.compile(
+    r"(?P<name>[A-Za-z0-9_\-.]*(?:key|token|secret|password|passwd|credential)s?[A-Za-z0-9_\-.]*)"
+    r"(?P<sep>[\"']?\s*[:=]\s*[\"']?)(?P<value>" + _VALUE + ")",
+    re.IGNORECASE,
+)
+_BEARER = re.compile(r"(?P<name>\bBearer)(?P<sep>\s+)(?P<value>" + _VALUE + ")", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:)(?P<value>[^\s@/]+)(?=@)", re.IGNORECASE)
+
+
+def secret_env_values(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Values of the secret-looking environment variables (rule 1), longest first."""
+    env = os.environ if environ is None else environ
+    values = {value for name, value in env.items() if SECRET_NAME.search(name) and len(value) >= MIN_SECRET_CHARS}
+    return sorted(values, key=len, reverse=True)
+
+
+def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """``text`` with every secret the policy above recognises replaced by ``[REDACTED]``."""
+    if not text:
+        return text
+    for value in secret_env_values(environ):
+        text = text.replace(value, REDACTED)
+    text = _SHAPES.sub(REDACTED, text)
+    text = _ASSIGNED.sub(lambda m: m["name"] + m["sep"] + REDACTED, text)
+    text = _BEARER.sub(lambda m: m["name"] + m["sep"] + REDACTED, text)
+    return _URL_PASSWORD.sub(lambda m: m["head"] + REDACTED, text)

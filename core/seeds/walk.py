@@ -1,0 +1,123 @@
+"""Find seed inputs under a root: files, and Hugging Face datasets saved with ``save_to_disk``.
+
+Directories are walked depth first with entries sorted by name, so the order is the same on every run.
+Hidden entries (names starting with ``.``) and ``__pycache__`` are skipped unless ``include_hidden`` is set:
+that is a filter, not a rejection. A symlink is followed only if its target lies inside the root and, for a
+directory, is not one of the directories it lies in; otherwise it is reported (``symlink_escape`` /
+``symlink_loop``), as is a dangling symlink or an entry that is neither a file nor a directory
+(``unreadable``). A directory holding ``state.json`` and ``dataset_info.json`` is a saved ``Dataset`` and is
+not descended into; in a saved ``DatasetDict`` (``dataset_dict.json``) each split directory is one.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.seeds.models import SeedReject
+
+logger = logging.getLogger(__name__)
+
+_ALWAYS_HIDDEN = frozenset({"__pycache__"})
+
+
+@dataclass(frozen=True)
+class Found:
+    """A seed input: ``path`` to read, ``rel`` its posix path relative to the root, ``dataset`` if a saved
+    Hugging Face dataset directory rather than a file."""
+
+    path: Path
+    rel: str
+    dataset: bool = False
+
+
+def is_saved_dataset(path: Path) -> bool:
+    """Whether ``path`` is a directory written by ``datasets.Dataset.save_to_disk``."""
+    return (path / "state.json").is_file() and (path / "dataset_info.json").is_file()
+
+
+def _is_hidden(name: str) -> bool:
+    return name.startswith(".") or name in _ALWAYS_HIDDEN
+
+
+def walk(root: Path, include_hidden: bool) -> Iterator[Found | SeedReject]:
+    """Every seed input under ``root`` (an existing file or directory), and every entry that was refused."""
+    root_real = Path(os.path.realpath(root))
+    name = os.path.basename(os.path.abspath(root))
+    if not root_real.is_dir():
+        if root_real.is_file():
+            yield Found(root, name)
+        else:
+            yield SeedReject(source=name, reason="unreadable", detail="not a regular file or directory")
+        return
+    if is_saved_dataset(root_real):
+        yield Found(root, name, dataset=True)
+        return
+    yield from _walk_dir(root, "", root_real, (root_real,), include_hidden)
+
+
+def _symlink_problem(path: Path, rel: str, root_real: Path, ancestors: tuple[Path, ...]) -> SeedReject | None:
+    try:
+        target = Path(os.path.realpath(path, strict=True))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return SeedReject(source=rel, reason="symlink_loop", detail=f"symlink loops: {exc.strerror}")
+        return SeedReject(
+            source=rel,
+            reason="unreadable",
+            detail=f"dangling symlink to {os.readlink(path)!r}: {exc.strerror}",
+        )
+    if not target.is_relative_to(root_real):
+        return SeedReject(
+            source=rel, reason="symlink_escape", detail=f"symlink points outside the root, to {target}"
+        )
+    if target in ancestors:
+        return SeedReject(
+            source=rel, reason="symlink_loop", detail=f"symlink points at an enclosing directory, {target}"
+        )
+    return None
+
+
+def _walk_dir(
+    directory: Path, prefix: str, root_real: Path, ancestors: tuple[Path, ...], include_hidden: bool
+) -> Iterator[Found | SeedReject]:
+    try:
+        with os.scandir(directory) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+    except OSError as exc:
+        yield SeedReject(source=prefix.rstrip("/") or ".", reason="unreadable", detail=f"cannot list: {exc}")
+        return
+    in_dataset_dict = any(e.name == "dataset_dict.json" for e in entries)
+    for entry in entries:
+        rel = prefix + entry.name
+        if _is_hidden(entry.name) and not include_hidden:
+            logger.debug("skipping hidden %s", rel)
+            continue
+        path = Path(entry.path)
+        if entry.is_symlink():
+            problem = _symlink_problem(path, rel, root_real, ancestors)
+            if problem is not None:
+                yield problem
+                continue
+        try:
+            is_dir = entry.is_dir()
+            is_file = not is_dir and entry.is_file()
+        except OSError as exc:
+            yield SeedReject(source=rel, reason="unreadable", detail=f"cannot stat: {exc}")
+            continue
+        if is_dir:
+            if is_saved_dataset(path):
+                yield Found(path, rel, dataset=True)
+            else:
+                real = Path(os.path.realpath(path))
+                yield from _walk_dir(path, rel + "/", root_real, (*ancestors, real), include_hidden)
+        elif is_file:
+            if in_dataset_dict and entry.name == "dataset_dict.json":
+                continue  # the DatasetDict's index of splits; the splits themselves are datasets
+            yield Found(path, rel)
+        else:
+            yield SeedReject(source=rel, reason="unreadable", detail="not a regular file or directory")
