@@ -22,7 +22,7 @@ from pathlib import Path
 import dspy
 from pydantic import BaseModel, ConfigDict, Field
 
-from eval.benchmarks.base import Benchmark, BenchItem, ItemResult, Kind, Scale
+from eval.benchmarks.base import BenchItem, Benchmark, ItemResult, Kind, Scale
 from eval.extraction.decide import Agreement, AuditConfig, agreement, decide
 from eval.scoring.context import MissingJudgeError, ScoringContext
 from eval.stats import Interval, bootstrap_mean, per_category_mean

@@ -19,7 +19,14 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from eval.judges import PairJudge
-from eval.orca_items import OrcaItem, TurnPrompt, build_heldout, conversation_text, generate_answers, turn_prompts
+from eval.orca_items import (
+    OrcaItem,
+    TurnPrompt,
+    build_heldout,
+    conversation_text,
+    generate_answers,
+    turn_prompts,
+)
 from eval.stats import Interval, bootstrap_ratio, per_category_ratio
 from eval.students.base import GenerationSettings, Student
 
@@ -71,6 +78,9 @@ class OrcaBenchResult(BaseModel):
     judge_parse_failures: int
     """Turns left out because no judge call on them parsed."""
     config: OrcaBenchConfig
+    student: str = ""
+    settings: GenerationSettings | None = None
+    """How the student generated (set by :func:`run_orca_bench`)."""
 
 
 def _orders(config: OrcaBenchConfig, prompt: TurnPrompt) -> list[str]:
@@ -150,5 +160,7 @@ def run_orca_bench(
     config: OrcaBenchConfig | None = None,
 ) -> OrcaBenchResult:
     """Generate the student's answers (one batch over all turns) and score them."""
-    answers = generate_answers(items, student, settings or GenerationSettings())
-    return score_orca_bench(items, answers, judge, config)
+    settings = settings or GenerationSettings()
+    answers = generate_answers(items, student, settings)
+    result = score_orca_bench(items, answers, judge, config)
+    return result.model_copy(update={"student": student.name, "settings": settings})

@@ -12,7 +12,7 @@ import logging
 import re
 from pathlib import Path
 
-from eval.benchmarks.base import Benchmark, BenchItem
+from eval.benchmarks.base import BenchItem, Benchmark
 from eval.benchmarks.choices import letter, mcq_item, render_mcq
 from eval.benchmarks.files import benchmark_files, read_jsonl, require
 from eval.benchmarks.registry import register

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from eval.benchmarks.base import Benchmark, BenchItem
+from eval.benchmarks.base import BenchItem, Benchmark
 from eval.benchmarks.choices import LETTERS, mcq_item, render_mcq
 from eval.benchmarks.files import BenchmarkFileError, benchmark_files, read_jsonl, require
 from eval.benchmarks.registry import register

@@ -93,7 +93,8 @@ class ItemResult(BaseModel):
     miss_reason: str | None = None
     """Why no answer could be extracted (a miss scores 0, it is not an error)."""
     judge_parse_failure: bool = False
-    """A judge or LLM extractor returned something unparseable: the item is left out of the score."""
+    """A judge or LLM extractor output could not be parsed. A single-turn item is then unscored (``score``
+    is ``None``, left out of the mean, never 0); a multi-turn item averages the turns that parsed."""
     audit: ExtractionAudit | None = None
     details: dict[str, Any] = Field(default_factory=dict)
 

@@ -12,7 +12,7 @@ import csv
 import random
 from pathlib import Path
 
-from eval.benchmarks.base import Benchmark, BenchItem
+from eval.benchmarks.base import BenchItem, Benchmark
 from eval.benchmarks.choices import LETTERS, mcq_item, render_mcq
 from eval.benchmarks.files import benchmark_files, require
 from eval.benchmarks.registry import register

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from eval.benchmarks.base import Benchmark, BenchItem
+from eval.benchmarks.base import BenchItem, Benchmark
 from eval.benchmarks.files import BenchmarkFileError, benchmark_files, read_jsonl, require
 from eval.benchmarks.registry import register
 from eval.extraction import patterns

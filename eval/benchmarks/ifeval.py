@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from eval.benchmarks.base import Benchmark, BenchItem, ItemResult
+from eval.benchmarks.base import BenchItem, Benchmark, ItemResult
 from eval.benchmarks.files import BenchmarkFileError, benchmark_files, read_jsonl, require
 from eval.benchmarks.registry import register
 from eval.optional import require as require_module

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.benchmarks.base import Benchmark, BenchItem
+from eval.benchmarks.base import BenchItem, Benchmark
 from eval.benchmarks.choices import letter, mcq_item, render_mcq
 from eval.benchmarks.files import BenchmarkFileError, benchmark_files, read_csv, read_jsonl, require
 from eval.benchmarks.registry import register

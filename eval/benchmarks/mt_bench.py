@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.benchmarks.base import Benchmark, BenchItem, ItemResult
+from eval.benchmarks.base import BenchItem, Benchmark, ItemResult
 from eval.benchmarks.files import benchmark_files, read_jsonl, require
 from eval.benchmarks.registry import register
 from eval.scoring.context import ScoringContext

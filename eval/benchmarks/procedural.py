@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from eval.benchmarks.base import Benchmark, BenchItem
+from eval.benchmarks.base import BenchItem, Benchmark
 from eval.benchmarks.files import BenchmarkFileError, read_json, require
 from eval.benchmarks.registry import register
 from eval.extraction import patterns

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from eval.benchmarks import registry
-from eval.benchmarks.base import Benchmark, BenchItem
+from eval.benchmarks.base import BenchItem, Benchmark
 from eval.extraction.decide import AuditConfig, LLMDecision
 from eval.harness import BenchmarkResult, HarnessConfig, run_benchmark
 from eval.scoring.context import ScoringContext
@@ -35,8 +35,8 @@ def test_generation_is_one_batched_call_per_turn(fixture_paths):
 
 def test_audit_mode_runs_the_llm_on_regex_rows_and_reports_agreement(run_fixture, judge_factory):
     verdicts = [{"error_analysis": "x", "verdict": v} for v in ("Correct", "Correct", "Correct", "Incorrect")]
-    items, result = run_fixture("gsm8k", REPLIES, extractor_lm=judge_factory(verdicts),
-                                config=HarnessConfig(audit=AuditConfig(rate=1.0)))
+    _, result = run_fixture("gsm8k", REPLIES, extractor_lm=judge_factory(verdicts),
+                           config=HarnessConfig(audit=AuditConfig(rate=1.0)))
     # regex: 7 right, 15 wrong (14), 1000 right, 45 right; the LLM says right, right, right, wrong
     assert [r.score for r in result.items] == [1.0, 0.0, 1.0, 1.0]
     assert [r.audit.agree for r in result.items] == [True, False, True, False]

@@ -124,6 +124,7 @@ def test_teacher_relative_judge_on_a_dummy_lm(judge_factory, student_factory):
     assert result.turns[0].teacher == 9 and result.turns[0].student == 6
     assert result.turns[1].parse_failure  # 14 is off the 0-10 scale: a parse failure, not a score
     assert result.score.estimate == pytest.approx(10 * 6 / 9)
+    assert result.student == student.name and result.settings == GenerationSettings()
 
 
 def test_build_heldout_is_seeded_per_skill_and_order_independent():

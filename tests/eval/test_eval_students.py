@@ -6,7 +6,7 @@ import pytest
 
 from eval.benchmarks import registry
 from eval.harness import HarnessConfig, run_benchmark
-from eval.students import DspyLMStudent, GenerationSettings, HFStudent, Student
+from eval.students import GenerationSettings, HFStudent, Student
 from eval.students.dspy_lm import to_request
 
 PROMPTS = [
