@@ -12,6 +12,8 @@ from pathlib import Path
 import dspy
 
 from agentinstruct.engine.driver import Driver, ProgressHook, StopFlag
+from agentinstruct.engine.judging_report import judging_summary
+from agentinstruct.engine.jury_setup import judged_suite, run_calibration
 from agentinstruct.engine.resume import check_resumable, merge_usage
 from agentinstruct.engine.rundir import RunDir
 from agentinstruct.quality.gate import QualityGate
@@ -112,6 +114,7 @@ def generate(
 
     suite = load_suite(cfg.generation.skills, cfg.generation.skills_dir, compiled_dir,
                        RoleLMs(role_lms, guard=guard))
+    runners = judged_suite(suite, cfg, role_lms, accountant=accountant, store=store, guard=guard)
     hashes = {name: program_hash(program) for name, program in suite.items()}
     models = role_model_names(cfg.models, role_lms)
     if resume:
@@ -136,9 +139,11 @@ def generate(
             from agentinstruct.engine.ray_backend import RayBackend
 
             unit_backend = RayBackend(cfg, suite, accountant)
-        driver = Driver(cfg, suite, models, hashes, concurrency=cfg.generation.concurrency, progress=progress,
+        driver = Driver(cfg, runners, models, hashes, concurrency=cfg.generation.concurrency, progress=progress,
                         gate=gate, backend=unit_backend, stop=stop)
         with dspy.context(adapter=dspy.JSONAdapter()):
+            if cfg.judging.enabled and cfg.judging.calibration:
+                run.write_json("calibration.json", run_calibration(cfg.judging.calibration, runners))
             summary = driver.run(seeds, run)
         summary.usage_by_model = dict(accountant.by_model)
         summary.usage_by_role = dict(accountant.by_role)
@@ -147,6 +152,8 @@ def generate(
         summary.cache_hits = accountant.cache_hits
         summary.failed_calls = accountant.failed_calls
         summary = merge_usage(summary, run.root / "summary.json")
+        if cfg.judging.enabled:
+            summary.judging = judging_summary(run.root)
         run.write_json("summary.json", summary)
     finally:
         run.close()

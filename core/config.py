@@ -12,6 +12,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.judging_config import JudgingConfig, JurorConfig
 from core.lm.accounting import BudgetConfig
 from core.seeds import SeedConfig
 
@@ -49,6 +50,20 @@ class QualityConfig(_Strict):
     """Words per n-gram for decontamination."""
     min_overlap: int = Field(1, ge=1)
     """Distinct shared n-grams needed to call a record contaminated."""
+    min_score: float | dict[str, float] | None = None
+    """The judge score an item must reach on each criterion to be written: one number for all, or keys
+    ``"<skill>.<criterion>"``, ``"<skill>"``, ``"<criterion>"``, ``"*"`` (most specific wins); ``None``:
+    each skill file's ``judging.min_score``. A refused item goes to failures.jsonl (reason ``judge``)."""
+    keep_rejected: bool = False
+    """Also write every refused item in full (with its scores) to ``RUN/rejected/*.jsonl``."""
+
+    @field_validator("min_score")
+    @classmethod
+    def _in_unit_range(cls, value):
+        values = value.values() if isinstance(value, dict) else [] if value is None else [value]
+        if any(not 0.0 <= v <= 1.0 for v in values):
+            raise ValueError("judge scores are in [0, 1]")
+        return value
 
 class ModelSpec(_Strict):
     """One model: a LiteLLM model string (or ``local/smollm2`` for the embedded model) and its settings."""
@@ -74,6 +89,13 @@ class ModelSpec(_Strict):
     """Requests per minute to this model (token bucket, shared by every role that uses it)."""
     tpm: float | None = Field(default=None, gt=0)
     """Tokens per minute, counted as prompt characters / 4 + ``max_tokens`` per request (as providers do)."""
+    rate_limit_patience_s: float = Field(default=600, gt=0)
+    """How long one call keeps retrying 429s (rate limits are retried by time, not by a count)."""
+    max_retry_after_s: float = Field(default=120, gt=0)
+    """The longest ``Retry-After`` honoured; a longer one (86,400 s, an HTTP date) waits this long."""
+    malformed_attempts: int = Field(default=3, ge=1)
+    """Samples of a structured output that does not parse or lacks a required field before the stage
+    records ``parse`` (each a new sample; a bad answer is never cached)."""
 
     @field_validator("api_key_env")
     @classmethod
@@ -108,6 +130,10 @@ class LocalModelConfig(_Strict):
     """Convert the shipped Q4_1 weights once to this type (kept in the cache directory), or None to run
     them as shipped. Measured here (2 cores, no repacking): Q8_0 evaluates prompts 1.8x faster than Q4_1
     and generates 0.85x as fast; prompts dominate this suite's calls. Ignored when ``model_path`` is set."""
+
+
+JurorConfig.model_rebuild(_types_namespace={"ModelSpec": ModelSpec})
+JudgingConfig.model_rebuild(_types_namespace={"ModelSpec": ModelSpec})
 
 
 class ModelsConfig(_Strict):
@@ -152,6 +178,9 @@ class GenerationConfig(_Strict):
     refinement_suggestions: int | None = Field(default=None, ge=1, le=10)
     """Overrides each skill's ``refinement.suggestions`` when set."""
     refine_probability: float = Field(default=1.0, ge=0, le=1)
+    responses_per_item: int = Field(default=1, ge=1, le=8)
+    """Responses sampled per item (distinct rollouts of its last stage); the jury ranks them, the best is
+    written and the others become DPO pairs in ``preferences.jsonl`` (see ``judging.min_margin``)."""
     concurrency: int = Field(default=1, ge=1, le=1024)
     """Work units in flight at once (the embedded model serves one call at a time regardless)."""
     skills_per_seed: int | None = Field(default=None, ge=1)
@@ -192,6 +221,7 @@ class RunConfig(_Strict):
     quality: QualityConfig = Field(default_factory=QualityConfig)
     seeds: SeedConfig = Field(default_factory=SeedConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
+    judging: JudgingConfig = Field(default_factory=JudgingConfig)
 
 
 def load_config(path: str | Path | None) -> RunConfig:

@@ -13,8 +13,9 @@ Policy. :func:`redact` replaces, in this order:
    key blocks.
 3. **Assigned secrets.** The value after a secret-looking name and ``=`` or ``:`` (``api_key=...``,
    ``"token": "..."``, ``password: ...``) and after ``Bearer``, when it is a run of at least 16 letters,
-   digits or ``-_.+/=`` containing a digit: long hex and base64 runs are caught while code in a traceback
-   (``key=operator.itemgetter(1)``) stays readable. The name and the separator are kept.
+   digits or ``-_.+/=`` with a digit among its first 64 characters: long hex and base64 runs are caught
+   while code in a traceback (``key=operator.itemgetter(1)``) stays readable. The name and the separator
+   are kept.
 4. **URL passwords.** The password of a URL's user information (``https://user:password@host``).
 
 Not promised: secrets of other shapes (a short password that is not in the environment, a value split or
@@ -36,7 +37,7 @@ MIN_SECRET_CHARS = 8
 
 SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
 
-_SHAPES = re.compile("|".join([
+_SHAPE_PATTERNS = (
     r"\bsk-[A-Za-z0-9_\-]{12,}",
     r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
     r"\bgh[pousr]_[A-Za-z0-9]{20,}",
@@ -45,18 +46,22 @@ _SHAPES = re.compile("|".join([
     r"\bAIza[0-9A-Za-z_\-]{35}",
     r"\bhf_[A-Za-z0-9]{30,}",
     r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
-    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
-]))
+    r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----|\Z)",
+)
+_SHAPES = re.compile("|".join(_SHAPE_PATTERNS))
 
-# A run that looks like key material: 16+ token characters with at least one digit.
-_VALUE = r"(?=[A-Za-z0-9_\-.+/=]*[0-9])[A-Za-z0-9_\-.+/=]{16,}"
+# Every pattern is linear in the text: each starts with a literal or a short bounded prefix, and nothing
+# unbounded is retried from many positions (the sandbox feeds this up to 64 KiB runs of one character).
+# A run that looks like key material: 16+ token characters with a digit among the first 64.
+_VALUE = r"(?=[A-Za-z0-9_\-.+/=]{0,64}?[0-9])[A-Za-z0-9_\-.+/=]{16,}"
 _ASSIGNED = re.compile(
-    r"(?P<name>[A-Za-z0-9_\-.]*(?:key|token|secret|password|passwd|credential)s?[A-Za-z0-9_\-.]*)"
-    r"(?P<sep>[\"']?\s*[:=]\s*[\"']?)(?P<value>" + _VALUE + ")",
+    r"(?P<name>(?:key|token|secret|password|passwd|credential)s?[A-Za-z0-9_\-.]{0,32}?)"
+    r"(?P<sep>[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?)(?P<value>" + _VALUE + ")",
     re.IGNORECASE,
 )
-_BEARER = re.compile(r"(?P<name>\bBearer)(?P<sep>\s+)(?P<value>" + _VALUE + ")", re.IGNORECASE)
-_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:)(?P<value>[^\s@/]+)(?=@)", re.IGNORECASE)
+_BEARER = re.compile(r"(?P<name>\bBearer)(?P<sep>[ \t]{1,4})(?P<value>" + _VALUE + ")", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.\-]{0,30}://[^\s:/@]{1,256}:)(?P<value>[^\s@/]{1,256})(?=@)",
+                           re.IGNORECASE)
 
 
 def secret_env_values(environ: Mapping[str, str] | None = None) -> list[str]:

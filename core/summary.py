@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.judging_summary import JudgingSummary
+
 
 class UsageTotals(BaseModel):
     """LLM calls and tokens, per model."""
@@ -40,6 +42,9 @@ class RunSummary(BaseModel):
     rejections_by_skill: dict[str, int] = Field(default_factory=dict)
     """Items refused by a skill's checks (failed tests, a call against the API schemas, web actions on ids
     the page lacks): counted in the failures too, with their reasons in failures.jsonl (error "Rejected")."""
+    judging: JudgingSummary | None = None
+    """The judging stage over the whole run (``None`` when it is off): refusals by skill and criterion,
+    score histograms, agreement, refinement difficulty, preference pairs (see docs/judging.md)."""
     quality_drops: dict[str, int] = Field(default_factory=dict)
     """Records removed by the quality gates, by reason (duplicate, contaminated); see dropped.jsonl."""
     usage_by_model: dict[str, UsageTotals] = Field(default_factory=dict)

@@ -15,6 +15,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.judging_spec import JudgingSpec
+
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML was built with it (10x faster on the skill files), else PyYAML's."""
 
@@ -136,6 +138,8 @@ class SkillSpec(_Strict):
     instruction_types: list[InstructionTypeSpec]
     refinement: RefinementSpec = Field(default_factory=RefinementSpec)
     judge_rubric: str
+    judging: JudgingSpec = Field(default_factory=JudgingSpec)
+    """The jury the skill's items meet after their last stage (criteria, thresholds, checks)."""
     options: ProgramOptions = Field(default_factory=ProgramOptions)
 
     _check_text = field_validator("title", "description", "judge_rubric")(_non_blank)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -22,6 +23,19 @@ UNANSWERABLE_MARKERS = (
 _ENGLISH = frozenset({"the", "of", "and", "to", "in", "is", "that", "it", "for", "as", "with", "was", "on",
                       "are", "be", "by", "this", "which", "or", "from", "an", "at", "not", "have", "has",
                       "can", "but", "they", "their", "its", "what", "how", "why", "who"})
+_SLOT = re.compile(r"\{\s*[\[<]?\s*[A-Za-z_][\w\- ]{0,40}[>\]]?\s*\}")
+"""A template slot: ``{response}``, ``{ request_text }``, ``{[<new-description>}``."""
+_SLOT_OR_TAG = re.compile(_SLOT.pattern + r"|<[a-z][a-z0-9_]*-[a-z0-9_-]+>")
+"""A slot, or a hyphenated angle-bracket tag (``<new-description>``) in an instruction."""
+_REQUEST_WORDS = frozenset({
+    "what", "which", "who", "whom", "whose", "why", "how", "when", "where", "whether", "is", "are", "does", "do",
+    "did", "can", "could", "should", "would", "will", "explain", "describe", "identify", "list", "summarize",
+    "summarise", "write", "rewrite", "choose", "select", "determine", "calculate", "compute", "compare",
+    "classify", "extract", "find", "give", "provide", "name", "state", "estimate", "translate", "convert",
+    "create", "generate", "evaluate", "assess", "analyze", "analyse", "discuss", "suggest", "propose", "tell",
+    "show", "answer", "solve", "prove", "infer", "predict", "outline", "define", "paraphrase", "simplify",
+    "expand", "shorten", "fix", "implement", "call", "use", "book", "check", "please",
+})
 _SCRIPTS = {"en": "LATIN", "fr": "LATIN", "de": "LATIN", "es": "LATIN", "it": "LATIN", "pt": "LATIN",
             "ru": "CYRILLIC", "uk": "CYRILLIC", "el": "GREEK", "ar": "ARABIC", "he": "HEBREW",
             "hi": "DEVANAGARI", "zh": "CJK", "ja": "CJK", "ko": "HANGUL"}
@@ -127,24 +141,81 @@ def schema_check(text: str, model: type[BaseModel] | None = None) -> CheckResult
     return CheckResult("schema", True)
 
 
-def check_item(item, spec: SkillSpec, config: ChecksConfig | None = None) -> list[CheckResult]:
-    """Every configured check of one generated item (a ``programs.PassageItem`` with its response)."""
+def placeholder_check(instruction: str, response: str) -> CheckResult:
+    """No template placeholder left in the item: ``{ response }``, ``{request_text}``, ``<new-description>``
+    (a weak model copies its prompt's slots instead of filling them)."""
+    for name, text, pattern in (("instruction", instruction, _SLOT_OR_TAG), ("response", response, _SLOT)):
+        found = pattern.search(text)
+        if found:
+            return CheckResult("placeholder", False, f"{name} holds a template placeholder {found.group(0)[:40]!r}")
+    return CheckResult("placeholder", True)
+
+
+def _normal(text: str) -> str:
+    text = re.sub(r"^\W*(\d+[.)]\s*)?", "", text.casefold())  # list numbering and leading markup
+    return " ".join(re.sub(r"[\W_]+$", "", text).split())
+
+
+def heading_check(instruction: str, sources: list[str]) -> CheckResult:
+    """The instruction is a request, not a heading or a sentence lifted from the seed or passage: it is not
+    contained in them (numbering and end punctuation aside), and a short line without a question mark or
+    final stop must contain a request word."""
+    body = _normal(instruction)
+    for source in sources:
+        if len(body.split()) >= 4 and body in " ".join(source.casefold().split()):
+            return CheckResult("heading", False, "the instruction is copied from the seed or passage")
+    words = re.findall(r"[a-z']+", instruction.lower())
+    stripped = instruction.strip()
+    if (len(words) <= 12 and "?" not in stripped and not stripped.endswith((".", "!", ":"))
+            and not set(words) & _REQUEST_WORDS):
+        return CheckResult("heading", False, "the instruction reads as a heading, not a request")
+    return CheckResult("heading", True)
+
+
+def echo_check(instruction: str, type_prose: str, run: int = 7) -> CheckResult:
+    """The instruction does not restate its instruction type's description (``run`` consecutive words of it)."""
+    prose = re.findall(r"[a-z0-9']+", type_prose.lower())
+    grams = {tuple(prose[i:i + run]) for i in range(len(prose) - run + 1)}
+    words = re.findall(r"[a-z0-9']+", instruction.lower())
+    if any(tuple(words[i:i + run]) in grams for i in range(len(words) - run + 1)):
+        return CheckResult("echo", False, "the instruction restates its instruction type's description")
+    return CheckResult("echo", True)
+
+
+def check_item(item, spec: SkillSpec, config: ChecksConfig | None = None, *, seed_text: str | None = None,
+               only: Collection[str] | None = None) -> list[CheckResult]:
+    """Every configured check of one generated item (a ``programs.PassageItem`` with its response).
+
+    ``only`` names the checks to run (default: all); ``seed_text`` lets the heading check see the seed.
+    """
     config = config or ChecksConfig()
+    run = (lambda name: True) if only is None else (lambda name: name in only)
     response = item.response or ""
-    results = [
-        length_check("instruction_length", item.instruction, config.min_instruction_words),
-        length_check("response_length", response, config.min_response_words, config.max_response_words),
-    ]
-    if config.language:
+    results = []
+    if run("instruction_length"):
+        results.append(length_check("instruction_length", item.instruction, config.min_instruction_words))
+    if run("response_length"):
+        results.append(length_check("response_length", response, config.min_response_words,
+                                    config.max_response_words))
+    if config.language and run("instruction_language"):
         results.append(language_check("instruction_language", item.instruction, config.language))
+    if config.language and run("response_language"):
         results.append(language_check("response_language", response, config.language))
-    results.append(answerability_check(response, item.goal in config.unanswerable_goals))
+    if run("answerability"):
+        results.append(answerability_check(response, item.goal in config.unanswerable_goals))
     try:
         prose = spec.instruction_type(item.instruction_type).instructions
     except KeyError:
         prose = ""
-    if not item.goal:  # a refinement may legitimately rewrite the options
+    if not item.goal and run("options"):  # a refinement may legitimately rewrite the options
         results.append(options_check(item.instruction, prose))
-    if spec.output_type in config.json_output_types:
+    if spec.output_type in config.json_output_types and run("schema"):
         results.append(schema_check(response))
+    if only is not None:  # the generation-time checks (compile keeps its original set)
+        if run("placeholder"):
+            results.append(placeholder_check(item.instruction, response))
+        if run("heading"):
+            results.append(heading_check(item.instruction, [s for s in (seed_text, item.passage) if s]))
+        if run("echo") and prose:
+            results.append(echo_check(item.instruction, prose))
     return results

@@ -6,12 +6,15 @@ bootstrapping asks that way) it returns whether the score reaches ``threshold``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import dspy
 
+from core.flow.failures import FATAL_REASONS, classify
+from core.lm.accounting import current_role
 from metrics.jury import Aggregation, Ballot, BallotBook, Juror, JuryReport, Verdict, aggregate
 from programs.role_lms import RoleLMs
 
@@ -44,7 +47,7 @@ class JudgeMetric(dspy.Module):
     rationale_field = "rationale"
 
     def __init__(self, jurors: Sequence[Juror] | None = None, aggregate: Aggregation = "mean",
-                 threshold: float = 0.5):
+                 threshold: float = 0.5, guard: Callable[[], None] | None = None):
         super().__init__()
         jurors = list(jurors or [Juror("judge")])
         names = [j.name for j in jurors]
@@ -55,7 +58,8 @@ class JudgeMetric(dspy.Module):
                                  else self.signature)
             for j in jurors
         }
-        self.juror_lms = RoleLMs({j.name: j.lm for j in jurors if j.lm is not None})
+        self.juror_lms = RoleLMs({j.name: j.lm for j in jurors if j.lm is not None}, guard=guard)
+        self.roles = {j.name: j.role or j.name for j in jurors}
         self.weights = {j.name: j.weight for j in jurors}
         self.how = aggregate
         self.threshold = threshold
@@ -75,15 +79,21 @@ class JudgeMetric(dspy.Module):
         """Ask every juror, aggregate the usable ballots and record them for the agreement report."""
         ballots = []
         for name, predictor in self.judges.items():
+            model = ""
             try:
                 # A judge's calls are not part of the judged program's trace (DSPy bootstraps demos from it).
-                with self.juror_lms.use(name), dspy.context(trace=None):
+                with self.juror_lms.use(name), accounted_as(self.roles[name]), dspy.context(trace=None):
+                    model = str(getattr(dspy.settings.lm, "model", "") or "")
                     out = predictor(**inputs)
                 score = min(1.0, max(0.0, float(self.to_score(out, example, pred))))
-                ballots.append(Ballot(name, score, str(getattr(out, self.rationale_field, "") or "")))
+                ballots.append(Ballot(name, score, str(getattr(out, self.rationale_field, "") or ""), model=model))
             except Exception as exc:  # noqa: BLE001 - one juror's failure is a recorded, counted ballot
-                log.warning("%s: juror %s failed: %s", type(self).__name__, name, exc)
-                ballots.append(Ballot(name, None, error=f"{type(exc).__name__}: {exc}"[:300]))
+                reason = classify(exc)
+                if reason in FATAL_REASONS:  # a dead or unpaid judge stops the run; it never votes 0
+                    raise
+                log.warning("%s: juror %s failed (%s): %s", type(self).__name__, name, reason, exc)
+                ballots.append(Ballot(name, None, error=f"{type(exc).__name__}: {exc}"[:300], model=model,
+                                      reason=reason))
         try:
             score = aggregate(ballots, self.how, self.weights, self.threshold)
         except Exception:
@@ -100,6 +110,16 @@ class JudgeMetric(dspy.Module):
     def report(self) -> JuryReport:
         """Ballots, failures and inter-judge agreement over every item judged so far."""
         return self.book.report()
+
+
+@contextlib.contextmanager
+def accounted_as(role: str) -> Iterator[None]:
+    """Account the enclosed calls under ``role`` (e.g. every juror under ``judge``)."""
+    token = current_role.set(role)
+    try:
+        yield
+    finally:
+        current_role.reset(token)
 
 
 class RubricJudgeMetric(JudgeMetric):

@@ -18,28 +18,42 @@ Aggregation = Literal["mean", "median", "majority", "weighted"]
 
 
 class NoVerdict(RuntimeError):
-    """No judge of the jury returned a usable ballot for an item."""
+    """No judge of the jury returned a usable ballot for an item; ``ballots`` holds the failed ones."""
+
+    def __init__(self, message: str, ballots: Sequence[Ballot] = ()):
+        super().__init__(message)
+        self.ballots = list(ballots)
 
 
 @dataclass(frozen=True)
 class Juror:
     """One judge: a name, the LM it runs on (``None``: the ambient LM) and optional prompt instructions
-    that replace the signature's (a second prompt is a second juror)."""
+    that replace the signature's (a second prompt is a second juror). ``role`` is what its calls are
+    accounted under (default: its name)."""
 
     name: str
     lm: dspy.BaseLM | None = None
     instructions: str | None = None
     weight: float = 1.0
+    role: str | None = None
 
 
 @dataclass
 class Ballot:
-    """One judge's rating of one item: a score in [0, 1], or the error that prevented it."""
+    """One judge's rating of one item: a score in [0, 1], or the error that prevented it (a failed ballot:
+    never read as a 0). ``reason`` is the failure's reason code (``parse`` when the answer did not parse)."""
 
     judge: str
     score: float | None
     rationale: str = ""
     error: str | None = None
+    model: str = ""
+    reason: str | None = None
+
+    @property
+    def parsed(self) -> bool:
+        """Whether the judge's answer was read as a verdict."""
+        return self.score is not None
 
 
 @dataclass
@@ -62,7 +76,7 @@ def aggregate(ballots: Sequence[Ballot], how: Aggregation = "mean", weights: Map
     valid = [b for b in ballots if b.score is not None]
     if not valid:
         errors = "; ".join(f"{b.judge}: {b.error}" for b in ballots)
-        raise NoVerdict(f"no judge returned a usable ballot ({errors})")
+        raise NoVerdict(f"no judge returned a usable ballot ({errors})", ballots)
     scores = [b.score for b in valid]
     if how == "mean":
         return sum(scores) / len(scores)

@@ -7,12 +7,13 @@ position bias, and its vote counts as a tie. The jury's verdict is the majority 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import dspy
 
+from metrics.judge_metric import accounted_as
 from metrics.jury import Ballot, BallotBook, Juror, JuryReport
 from programs.role_lms import RoleLMs
 from signatures.pairwise import PairwiseJudge
@@ -64,12 +65,14 @@ def _combine(original: str, swapped: str) -> tuple[Winner, bool]:
 class PairwiseComparison(dspy.Module):
     """Compare two responses to one request with a jury of pairwise judges, each asked in both orders."""
 
-    def __init__(self, jurors: Sequence[Juror] | None = None, rubric: str = ""):
+    def __init__(self, jurors: Sequence[Juror] | None = None, rubric: str = "",
+                 guard: Callable[[], None] | None = None):
         super().__init__()
         jurors = list(jurors or [Juror("judge")])
         self.judges = {j.name: dspy.Predict(PairwiseJudge.with_instructions(j.instructions) if j.instructions
                                             else PairwiseJudge) for j in jurors}
-        self.juror_lms = RoleLMs({j.name: j.lm for j in jurors if j.lm is not None})
+        self.juror_lms = RoleLMs({j.name: j.lm for j in jurors if j.lm is not None}, guard=guard)
+        self.roles = {j.name: j.role or j.name for j in jurors}
         self.rubric = rubric
         self.book = BallotBook("PairwiseComparison", list(self.judges), "majority")
         self.position_bias = 0
@@ -79,7 +82,7 @@ class PairwiseComparison(dspy.Module):
         rubric = self.rubric if rubric is None else rubric
         votes = []
         for name, predictor in self.judges.items():
-            with self.juror_lms.use(name), dspy.context(trace=None):
+            with self.juror_lms.use(name), accounted_as(self.roles[name]), dspy.context(trace=None):
                 a = predictor(rubric=rubric, request=request, response_a=first, response_b=second)
                 b = predictor(rubric=rubric, request=request, response_a=second, response_b=first)
             vote, consistent = _combine(a.preferred, b.preferred)

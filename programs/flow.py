@@ -8,6 +8,7 @@ teacher's response, a verified solution, a conversation, a tool trace), which ma
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -94,13 +95,31 @@ def run_paths(program: Stages, plan: UnitPlan, seed: SeedDoc) -> UnitOutcome:
                     items.extend(refined)
                     frontier = refined
                 for item in items:
-                    try:
-                        done = finish_item(program.finish, item, plan.response_attempts)
-                    except Exception as exc:  # noqa: BLE001
-                        _record(outcome, "respond", itype, exc)
-                        continue
-                    outcome.examples.append(_example(item, done))
+                    example = finish_candidates(program, item, plan, outcome, itype)
+                    if example is not None:
+                        outcome.examples.append(example)
     return outcome
+
+
+def finish_candidates(program: Stages, item: PassageItem, plan: UnitPlan, outcome: UnitOutcome,
+                      itype: str) -> Example | None:
+    """The last stage of one item, ``plan.responses`` times (each a distinct rollout range): the first
+    finished candidate is the example and the others ride on it as ``alternatives`` for the jury to rank.
+    A candidate that fails is recorded like any failed last stage; ``None`` when none finished."""
+    finished: list[Example] = []
+    for c in range(max(1, plan.responses)):
+        candidate = item if plan.responses <= 1 else copy.copy(item)  # finish writes the response on it
+        try:
+            done = finish_item(program.finish, candidate, plan.response_attempts,
+                               first=c * max(1, plan.response_attempts))
+        except Exception as exc:  # noqa: BLE001 - recorded with a reason code
+            _record(outcome, "respond", itype, exc)
+            continue
+        finished.append(_example(candidate, done))
+    if not finished:
+        return None
+    finished[0].alternatives = finished[1:]
+    return finished[0]
 
 
 def _example(item: PassageItem, done: Finished) -> Example:
@@ -113,16 +132,18 @@ def _example(item: PassageItem, done: Finished) -> Example:
         refinement_round=item.round, refinement_goal=item.goal, agents=[*item.agents, *done.agents],
         metadata=done.metadata, passage=item.passage, instruction=item.instruction, response=response,
         suggestion=item.suggestions[0] if item.suggestions else None, key=item.key, parent=item.parent,
+        guidelines=[g.model_dump_json(exclude_none=True) for g in getattr(item, "guidelines", None) or []],
     )
 
 
-def finish_item(finish, item: PassageItem, attempts: int = 1) -> Finished:
+def finish_item(finish, item: PassageItem, attempts: int = 1, first: int = 0) -> Finished:
     """The last stage for one item, sampled afresh (``resample``) up to ``attempts`` times while it fails
     with a reason a new sample may fix (a degenerate or cut-off output). A check's ``Rejected`` (failed
-    tests, a call against the API schema) is final: it is the verdict on the item, not a bad sample."""
+    tests, a call against the API schema) is final: it is the verdict on the item, not a bad sample.
+    ``first`` is the rollout id of the first try (a further candidate response starts past the others)."""
     for n in range(max(1, attempts)):
         try:
-            with resample(n):
+            with resample(first + n):
                 return finish(item)
         except Rejected:
             raise

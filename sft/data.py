@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from core.records import criterion_scores
 from sft.config import ScoreFilter, SFTDataConfig
 from sft.deps import require
 from sft.messages import check_conversation, clean_messages
@@ -26,7 +27,12 @@ SCORE = "score"
 
 
 def aggregate_score(scores: Any, flt: ScoreFilter | None, where: str) -> float | None:
-    """The one number a record is filtered on, or None when it carries none of the filter's scores."""
+    """The one number a record is filtered on, or None when it carries none of the filter's scores.
+
+    ``scores`` is a record's judgement in any stored layout (``core.records.criterion_scores``): the run's
+    ``{"criteria": {...}, ...}``, the export's ``[{"criterion", "score"}]`` or a flat ``{name: number}``.
+    """
+    scores = criterion_scores(scores)
     if flt is None or not scores:
         return None
     if not isinstance(scores, dict):

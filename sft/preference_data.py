@@ -14,9 +14,30 @@ from sft.config import DataConfig
 from sft.deps import require
 from sft.messages import check_conversation, check_replies, clean_messages
 from sft.mixture import mix
-from sft.sources import from_generator, iter_jsonl, json_field, load_saved_dataset, resolve_source
+from sft.sources import (
+    ResolvedSource,
+    from_generator,
+    iter_jsonl,
+    json_field,
+    load_saved_dataset,
+    resolve_source,
+)
 
 COLUMNS = ("prompt", "chosen", "rejected")
+PREFERENCES = "preferences.jsonl"
+"""Where a generation run writes its preference pairs (``generation.responses_per_item >= 2``)."""
+
+
+def resolve_preference_source(path: str | Path) -> ResolvedSource:
+    """A preference source: a run directory means its ``preferences.jsonl`` (not its records); anything
+    else is resolved as any data source (a ``.jsonl`` file or directory, a saved dataset)."""
+    p = Path(path).expanduser()
+    if p.is_dir() and (p / PREFERENCES).is_file() and (p / PREFERENCES).stat().st_size > 0:
+        return ResolvedSource(p, "jsonl", (p / PREFERENCES,))
+    if p.is_dir() and (p / "ledger.sqlite").is_file():
+        raise ValueError(f"{p}: this run wrote no preference pairs ({PREFERENCES}); generate with "
+                         "generation.responses_per_item >= 2 to get them")
+    return resolve_source(p)
 
 
 def clean_pair(obj: dict[str, Any], where: str) -> dict[str, list[dict[str, str]]]:
@@ -56,7 +77,7 @@ def load_preference_dataset(cfg: DataConfig):
         raise ValueError("no preference data: give --data (or data.sources in the config)")
     parts = []
     for src in cfg.sources:
-        source = resolve_source(src.path)
+        source = resolve_preference_source(src.path)
         if source.kind == "jsonl":
             gen_kwargs = {"files": [str(f) for f in source.files], "signature": source.signature()}
             ds = from_generator(pair_rows, _features(), gen_kwargs)

@@ -29,6 +29,7 @@ def mock_config(root: Path, url: str, name: str = "config.yaml", num_retries: in
         "models": {"default": {"model": "openai/mock-model", "api_key_env": "MOCK_API_KEY", "api_base": url,
                                "num_retries": num_retries, "timeout_s": 5}},
         "quality": {"dedup": False},
+        "judging": {"enabled": False},  # the mock answers random words: this test is about the engine
         "generation": {"instruction_types_per_passage": 2, "refinement_rounds": 1, "refinement_suggestions": 1,
                        **generation},
     }))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from core.judging_summary import HISTOGRAM_BINS, JudgingSummary
 from core.summary import RunSummary
 
 console = Console()
@@ -30,6 +31,8 @@ def print_summary(summary: RunSummary) -> None:
     console.print(_counts("failures by reason", summary.failures_by_reason))
     console.print(_counts("records dropped by quality gates", summary.quality_drops))
     console.print(_counts("failures by stage", summary.failures_by_stage))
+    if summary.judging is not None:
+        print_judging(summary.judging)
     if summary.rejections_by_skill:
         console.print(_counts("of which items refused by checks (tests, API schemas, web actions)",
                               summary.rejections_by_skill))
@@ -53,3 +56,37 @@ def print_summary(summary: RunSummary) -> None:
     if summary.stopped_early:
         console.print(f"[yellow]stopped early: {summary.stopped_early} - continue with "
                       f"`agentinstruct generate --resume {summary.run_dir}`[/yellow]")
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def histogram_line(counts: list[int]) -> str:
+    """A score histogram as ``[0.0,0.1)=n ...`` (the last bin includes 1.0)."""
+    width = 1 / HISTOGRAM_BINS
+    return " ".join(f"{i * width:.1f}-{(i + 1) * width:.1f}:{n}" for i, n in enumerate(counts))
+
+
+def print_judging(js: JudgingSummary) -> None:
+    """Print the judging stage: kept and refused items, refusals by skill and criterion, histograms,
+    failed ballots, agreement, refinement difficulty, preference pairs and calibration."""
+    console.print(f"judged items: {js.judged}  kept: {js.kept}  refused by judges: {js.refused_by_judges}  "
+                  f"refused by checks: {js.refused_by_checks}")
+    console.print("  " + _counts("refusals by skill/criterion", js.refusals))
+    for name, counts in sorted(js.histogram.items()):
+        console.print(f"  score histogram {name}: {histogram_line(counts)}")
+    console.print(f"  ballots: {js.ballots}  failed (unparsed or failed calls, never scored): {js.failed_ballots}"
+                  + "".join(f"  {k}={v}" for k, v in sorted(js.failed_ballots_by_judge.items())))
+    if js.agreement:
+        console.print("  inter-judge agreement (alpha): "
+                      + ", ".join(f"{k}={_share(v)}" for k, v in sorted(js.agreement.items())))
+    for title, stats in (("refinement by skill/goal", js.refinement), ("refinement by round", js.refinement_by_round)):
+        for key, st in sorted(stats.items()):
+            console.print(f"  {title} {key}: refined={st.refined} answerable={st.answerable} rated={st.rated} "
+                          f"harder_share={_share(st.harder_share)} mean_difficulty={_share(st.mean_difficulty)}"
+                          + (f" faithful={st.faithful}/{st.faithful_rated}" if st.faithful_rated else ""))
+    console.print(f"  preference pairs: {js.preference_pairs}  position flips: {js.position_flips}")
+    if js.calibration:
+        console.print("  judge accuracy on the calibration file: "
+                      + ", ".join(f"{k}={_share(v)}" for k, v in sorted(js.calibration.items())))

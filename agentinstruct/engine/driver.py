@@ -19,7 +19,7 @@ from pathlib import Path
 
 from core.config import RunConfig
 from agentinstruct.engine.backend import LocalBackend, UnitBackend
-from core.flow.failures import Failure, excerpt
+from core.flow.failures import excerpt
 from agentinstruct.engine.ledger import DONE, FAILED
 from core.flow.contract import SkillRunner
 from core.flow.outcome import REJECTED, FatalRunError, StepFailure, UnitOutcome
@@ -28,10 +28,15 @@ from agentinstruct.engine.rundir import RunDir
 from core.summary import RunSummary
 from agentinstruct.engine.unit import run_unit
 from agentinstruct.quality.gate import QualityGate
-from core.records import Lineage, Message, Record, record_id
+from core.records import record_id
+from core.taxonomy import spec_hash
+from agentinstruct.engine.record_build import UnitContext, failure_line, to_pair, to_record
 from core.seeds import SeedDoc, SeedReject, iter_seeds
 
 log = logging.getLogger(__name__)
+
+JUDGING_REASONS = frozenset({"judge", "check"})
+"""Refusals of the judging stage (counted in ``summary.judging``, not with the programs' own rejections)."""
 
 ProgressHook = Callable[[str, int], None]
 """Called with (event, amount): events are "seed", "unit", "record", "failure"."""
@@ -60,6 +65,11 @@ class StopFlag:
     def is_set(self) -> bool:
         return self._event.is_set()
 
+    @property
+    def event(self) -> threading.Event:
+        """Set with the flag: the LM layer's retry waits end on it (``LimitedLM.interrupt``)."""
+        return self._event
+
     def check(self) -> None:
         """Raise ``StopRequested`` when the flag is set (the guard before every LLM call)."""
         if self._event.is_set():
@@ -85,6 +95,7 @@ class Driver:
         self.programs = dict(programs)
         self.models_by_role = dict(models_by_role)
         self.program_hashes = dict(program_hashes)
+        self.skill_hashes = {name: spec_hash(program.spec) for name, program in self.programs.items()}
         self.concurrency = max(1, concurrency)
         self.progress = progress or (lambda event, n: None)
         self.stop = stop or StopFlag()
@@ -131,21 +142,10 @@ class Driver:
     def _commit(self, run: RunDir, unit_id: str, seed: SeedDoc, skill: str, outcome: UnitOutcome,
                 summary: RunSummary) -> None:
         written = 0
+        ctx = UnitContext(unit_id, seed, skill, self.models_by_role, self.program_hashes[skill],
+                          self.skill_hashes.get(skill), self.config.generation.seed)
         for index, example in enumerate(outcome.examples):
-            record = Record(
-                id=record_id(unit_id, str(index)),
-                skill=skill,
-                subcategory=example.subcategory,
-                messages=[Message(**m) for m in example.messages],
-                lineage=Lineage(
-                    seed_id=seed.id, seed_sha256=seed.sha256, seed_source=seed.source,
-                    transformation=example.transformation, instruction_type=example.subcategory,
-                    refinement_round=example.refinement_round, refinement_goal=example.refinement_goal,
-                    agents=example.agents, models=self.models_by_role,
-                    program_hash=self.program_hashes[skill], run_seed=self.config.generation.seed,
-                ),
-                metadata={**example.metadata, "unit_id": unit_id},
-            )
+            record = to_record(ctx, example, index)
             dropped = self.gate.check(record) if self.gate is not None else None
             if dropped is not None:
                 reason, detail = dropped
@@ -155,20 +155,25 @@ class Driver:
                 continue
             run.records.write(record.to_json())
             written += 1
+        for index, example in enumerate(outcome.refused):
+            if self.config.quality.keep_rejected:
+                run.rejected.write(to_record(ctx, example, len(outcome.examples) + index).to_json())
+        for index, pair in enumerate(outcome.pairs):
+            run.preferences.write(to_pair(ctx, pair, index).to_json())
         for failure in outcome.failures:
-            run.failures.write(Failure(
-                unit_id=unit_id, seed_id=seed.id, skill=skill, stage=failure.stage, agent=failure.agent,
-                reason=failure.reason, error=failure.error, excerpt=failure.excerpt,
-            ).model_dump_json())
+            run.failures.write(failure_line(ctx, failure))
             summary.failures_by_reason[failure.reason] = summary.failures_by_reason.get(failure.reason, 0) + 1
             summary.failures_by_stage[failure.stage] = summary.failures_by_stage.get(failure.stage, 0) + 1
-            if failure.error == REJECTED:
+            if failure.error == REJECTED and failure.reason not in JUDGING_REASONS:
                 summary.rejections_by_skill[skill] = summary.rejections_by_skill.get(skill, 0) + 1
             self.progress("failure", 1)
         run.records.sync()
         run.failures.sync()
         run.dropped.sync()
-        kept_or_dropped = written or len(outcome.examples)
+        run.preferences.sync()
+        if outcome.refused and self.config.quality.keep_rejected:
+            run.rejected.sync()
+        kept_or_dropped = written or len(outcome.examples) or len(outcome.refused)
         status = DONE if kept_or_dropped else FAILED
         reason = None if kept_or_dropped else (outcome.failures[0].reason if outcome.failures else "validation")
         detail = None if kept_or_dropped else (outcome.failures[0].excerpt if outcome.failures else "no example")

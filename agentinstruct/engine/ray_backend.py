@@ -55,6 +55,7 @@ class UnitWorker:
 
     def __init__(self, config_json: str, skills: dict[str, dict], states: dict[str, dict],
                  secrets: dict[str, str]):
+        from agentinstruct.engine.jury_setup import judged_suite
         from core.lm.cache import open_request_cache
         from core.lm.roles import build_role_lms
         from core.taxonomy import SkillSpec
@@ -67,13 +68,16 @@ class UnitWorker:
         # The driver holds the budget; a worker only meters (its journal goes back with each unit).
         self.accountant = Accountant(cfg.budget.model_copy(update={"max_calls": None, "max_cost_usd": None}))
         self.store = open_request_cache(cfg.cache)
-        role_lms = RoleLMs(build_role_lms(cfg.models, accountant=self.accountant, store=self.store))
+        lms = build_role_lms(cfg.models, accountant=self.accountant, store=self.store)
+        role_lms = RoleLMs(lms)
         self.generation = cfg.generation
-        self.programs = {}
+        programs = {}
         for name, spec in skills.items():
             program = build_program(SkillSpec.model_validate(spec), role_lms)
             program.load_state(states[name])
-            self.programs[name] = program
+            programs[name] = program
+        # The judging stage runs with the unit, on the worker, exactly as the local backend runs it.
+        self.programs = judged_suite(programs, cfg, lms, accountant=self.accountant, store=self.store)
 
     def ready(self) -> bool:
         """True once the worker is built (construction errors surface here)."""

@@ -8,6 +8,9 @@ Layout::
     RUN/rejects.jsonl      seeds that were rejected, with path and reason
     RUN/failures.jsonl     failed steps, with reason code and excerpt
     RUN/dropped.jsonl      records removed by the quality gates (near-duplicate, contaminated)
+    RUN/preferences.jsonl  DPO pairs from ranked responses ({prompt, chosen, rejected, scores, margin, lineage})
+    RUN/rejected/*.jsonl   items the judging stage refused, in full (``quality.keep_rejected``)
+    RUN/calibration.json   each juror's accuracy on the calibration file (``judging.calibration``)
     RUN/ledger.sqlite      work units and their status
     RUN/summary.json       the closing summary of the last invocation
 """
@@ -118,7 +121,7 @@ class RunDir:
         _private_dir(self.data_dir)
         self.torn_bytes = {}
         for path in [*sorted(self.data_dir.glob("*.jsonl")), self.rejects_path, self.failures_path,
-                     self.dropped_path]:
+                     self.dropped_path, self.preferences_path, *sorted(self.rejected_dir.glob("*.jsonl"))]:
             cut = repair_jsonl(path)
             if cut:
                 self.torn_bytes[str(path.relative_to(self.root))] = cut
@@ -131,6 +134,9 @@ class RunDir:
         self.rejects = JsonlWriter(self.rejects_path)
         self.failures = JsonlWriter(self.failures_path)
         self.dropped = JsonlWriter(self.dropped_path)
+        self.preferences = JsonlWriter(self.preferences_path)
+        self._rejected: JsonlWriter | None = None
+        self._rejected_lock = threading.Lock()
 
     @property
     def data_dir(self) -> Path:
@@ -152,11 +158,31 @@ class RunDir:
         """Records removed by the quality gates."""
         return self.root / "dropped.jsonl"
 
+    @property
+    def preferences_path(self) -> Path:
+        """Preference pairs (DPO) from the jury's ranking of several responses per item."""
+        return self.root / "preferences.jsonl"
+
+    @property
+    def rejected_dir(self) -> Path:
+        """Where refused items are kept in full when asked (``quality.keep_rejected``)."""
+        return self.root / "rejected"
+
+    @property
+    def rejected(self) -> JsonlWriter:
+        """The writer of ``rejected/shard-00000.jsonl`` (the folder is made on first use)."""
+        with self._rejected_lock:
+            if self._rejected is None:
+                _private_dir(self.rejected_dir)
+                self._rejected = JsonlWriter(self.rejected_dir / "shard-00000.jsonl")
+            return self._rejected
+
     def _drop_orphans(self) -> int:
         """Remove shard lines and failure lines whose unit was never committed in the ledger."""
         committed = self.ledger.committed()
         dropped = 0
-        for path in [*sorted(self.data_dir.glob("*.jsonl")), self.failures_path, self.dropped_path]:
+        for path in [*sorted(self.data_dir.glob("*.jsonl")), self.failures_path, self.dropped_path,
+                     self.preferences_path, *sorted(self.rejected_dir.glob("*.jsonl"))]:
             if not path.exists():
                 continue
             kept, removed = [], 0
@@ -187,6 +213,7 @@ class RunDir:
 
     def close(self) -> None:
         """Close every writer and the ledger."""
-        for writer in (self.records, self.rejects, self.failures, self.dropped):
-            writer.close()
+        for writer in (self.records, self.rejects, self.failures, self.dropped, self.preferences, self._rejected):
+            if writer is not None:
+                writer.close()
         self.ledger.close()

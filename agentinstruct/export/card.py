@@ -17,9 +17,11 @@ _SIZES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000
 
 _LAYOUT_TEXT = {
     "skill": "One split per skill. Columns: `id`, `skill`, `subcategory`, `messages` (a list of "
-             "`{role, content}`), `refinement_round`, and `lineage`, `scores`, `metadata` as JSON strings "
-             "(seed id and sha256, transformation, instruction type, refinement goal, agents, models, "
-             "program hash).",
+             "`{role, content}`), `refinement_round`; the judgement: `score` (overall, in [0, 1]), `scores` "
+             "(a list of `{criterion, score}`), `ballots` (a list of `{criterion, judge, model, score, parsed, "
+             "rationale, error}`), `agreement`, `difficulty`; and `lineage`, `metadata` as JSON strings (seed "
+             "id and sha256, transformation, instruction type, refinement goal, agents, models, program hash, "
+             "skill file hash, parent record id, suggestion).",
     "orca": "The layout of microsoft/orca-agentinstruct-1M-v1: one split per skill category, a single "
             "column `messages` holding a JSON-encoded list of `{role, content}` led by a system turn.",
 }
@@ -91,6 +93,16 @@ def _body(stats: ExportStats, pretty_name: str, plots: dict[str, str],
         rows = [[name, *summarize(vals).values()] for name, vals in sorted(stats.scores.items())]
         lines += ["## Judge scores", "", *_table(["score", "n", "mean", "median", "p95", "min", "max"], rows)]
         lines += image("scores", "judge scores")
+        groups = [[k, s, *summarize(v).values()] for (k, s), v in sorted(stats.overall_by_subcategory.items())]
+        if groups:
+            lines += ["Overall score by skill and subcategory:", "",
+                      *_table(["skill", "subcategory", "n", "mean", "median", "p95", "min", "max"], groups)]
+            lines += image("score_by_subcategory", "overall judge score by skill and subcategory")
+        jurors = stats.jurors()
+        agreement = [[name, jurors[name], "n/a (one juror)" if value is None and jurors[name] < 2
+                      else "n/a" if value is None else value] for name, value in stats.agreement().items()]
+        lines += ["Inter-judge agreement (Krippendorff's interval alpha between the jurors of each criterion):",
+                  "", *_table(["criterion", "jurors", "alpha"], agreement)]
     if quality:
         rows = sorted(quality.items())
         lines += ["## Quality gates", "", _QUALITY, "", *_table(["reason", "records dropped"], rows)]

@@ -82,6 +82,20 @@ def _small_hists(plt, series: dict[str, list[float]], title: str, path: Path) ->
     plt.close(fig)
 
 
+def _boxes(plt, series: dict[str, list[float]], title: str, path: Path) -> None:
+    """One horizontal box per series (score distributions per skill and subcategory), most populous first."""
+    items = sorted(series.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:MAX_BARS][::-1]
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.3 * len(items) + 1)))
+    ax.boxplot([v for _, v in items], vert=False)
+    ax.set_yticks(range(1, len(items) + 1), [k for k, _ in items])
+    ax.set_xlim(0, 1)
+    ax.set_title(title)
+    ax.set_xlabel("score")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def write_plots(stats: ExportStats, out_dir: Path) -> dict[str, str]:
     """Write the card's plots under ``out_dir/plots``; returns {plot name: path relative to out_dir}."""
     plt = _pyplot()
@@ -102,5 +116,8 @@ def write_plots(stats: ExportStats, out_dir: Path) -> dict[str, str]:
     _barh(plt, rounds, "Refinement rounds", "records", target("refinement_rounds"), by_count=False)
     if stats.scores:
         _small_hists(plt, dict(stats.scores), "Judge scores", target("scores"))
+    if stats.overall_by_subcategory:
+        _boxes(plt, {f"{k}/{s}": v for (k, s), v in stats.overall_by_subcategory.items()},
+               "Overall judge score by skill and subcategory", target("score_by_subcategory"))
     log.info("wrote %d plots under %s", len(written), plots_dir)
     return written

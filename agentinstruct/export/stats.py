@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from agentinstruct.export.to_dataset import Layout, split_of
 from core.records import Record
+from metrics.agreement import krippendorff_alpha
 
 
 def _words(record: Record, role: str) -> int:
@@ -30,7 +31,8 @@ def summarize(values: list[float]) -> dict[str, float]:
 
 
 class ExportStats:
-    """Counts by split, skill, subcategory and refinement round; turn lengths in words; judge scores."""
+    """Counts by split, skill, subcategory and refinement round; turn lengths in words; judge scores (per
+    criterion, and the overall score per skill and subcategory) and the ballots behind them."""
 
     def __init__(self, layout: Layout):
         self.layout = layout
@@ -42,6 +44,9 @@ class ExportStats:
         self.turns: Counter[int] = Counter()
         self.lengths: dict[str, list[int]] = {"user": [], "assistant": []}
         self.scores: dict[str, list[float]] = defaultdict(list)
+        self.overall_by_subcategory: dict[tuple[str, str], list[float]] = defaultdict(list)
+        self.ballot_rows: dict[str, list[dict[str, float | None]]] = defaultdict(list)
+        """criterion -> one ``{judge: score}`` row per record (for the inter-judge agreement)."""
         self.runs: list[str] = []
 
     def add(self, record: Record) -> None:
@@ -54,8 +59,28 @@ class ExportStats:
         self.turns[sum(1 for m in record.messages if m.role != "system")] += 1
         for role, values in self.lengths.items():
             values.append(_words(record, role))
-        for name, value in record.scores.items():
+        for name, value in record.scores.numbers().items():
             self.scores[name].append(value)
+        if record.scores.overall is not None:
+            self.overall_by_subcategory[(record.skill, record.subcategory)].append(record.scores.overall)
+        rows: dict[str, dict[str, float | None]] = {}
+        for ballot in record.scores.ballots:
+            rows.setdefault(ballot.criterion, {})[ballot.judge] = ballot.score
+        for name, row in rows.items():
+            self.ballot_rows[name].append(row)
+
+    def agreement(self) -> dict[str, float | None]:
+        """Krippendorff's interval alpha between the jurors, per criterion (``None``: one juror, or too few)."""
+        out = {}
+        for name, rows in sorted(self.ballot_rows.items()):
+            judges = sorted({j for row in rows for j in row})
+            out[name] = (krippendorff_alpha([[row.get(j) for j in judges] for row in rows])
+                         if len(judges) > 1 else None)
+        return out
+
+    def jurors(self) -> dict[str, int]:
+        """criterion -> how many distinct jurors rated it."""
+        return {name: len({j for row in rows for j in row}) for name, rows in sorted(self.ballot_rows.items())}
 
     def tap(self, records: Iterable[Record]) -> Iterator[Record]:
         """Pass records through, counting each."""

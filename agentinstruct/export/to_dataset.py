@@ -1,9 +1,11 @@
 """Records -> ``datasets.DatasetDict``: one split per skill, or the orca-agentinstruct-1M-v1 layout.
 
 Skill layout columns: ``id``, ``skill``, ``subcategory``, ``messages`` (a list of ``{role, content}``, the
-TRL conversational format), ``refinement_round``, and ``lineage``, ``scores``, ``metadata`` as JSON
-strings (their keys vary by skill and judge, which Arrow structs handle badly). ``dataset_to_records``
-reads this layout back into ``Record`` objects.
+TRL conversational format), ``refinement_round``; the judgement as typed columns that load without JSON
+parsing: ``score`` (overall), ``scores`` (a list of ``{criterion, score}``), ``ballots`` (a list of
+``{criterion, judge, model, score, parsed, rationale, error}``), ``agreement``, ``difficulty``; and ``lineage``,
+``metadata`` as JSON strings (their keys vary by skill, which Arrow structs handle badly).
+``dataset_to_records`` reads this layout back into ``Record`` objects.
 
 Orca layout: one split per orca category (see orca_layout.py) with a single ``messages`` column holding
 the JSON-encoded message list, led by a system turn (empty when the record has none), as in
@@ -21,7 +23,7 @@ from typing import Literal
 from datasets import Dataset, DatasetDict, Features, List, Value
 
 from agentinstruct.export.orca_layout import ORCA_SPLITS, check_split_name, orca_split
-from core.records import Lineage, Message, Record
+from core.records import JudgeBallot, Lineage, Message, Record, Scores
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +35,17 @@ SKILL_FEATURES = Features({
     "subcategory": Value("string"),
     "messages": List({"role": Value("string"), "content": Value("string")}),
     "refinement_round": Value("int32"),
+    "score": Value("float64"),
+    "scores": List({"criterion": Value("string"), "score": Value("float64")}),
+    "ballots": List({"criterion": Value("string"), "judge": Value("string"), "model": Value("string"),
+                     "score": Value("float64"), "parsed": Value("bool"), "rationale": Value("string"),
+                     "error": Value("string")}),
+    "agreement": Value("float64"),
+    "difficulty": Value("float64"),
     "lineage": Value("string"),
-    "scores": Value("string"),
     "metadata": Value("string"),
 })
+_BALLOT = ("criterion", "judge", "model", "score", "parsed", "rationale", "error")
 ORCA_FEATURES = Features({"messages": Value("string")})
 
 
@@ -52,8 +61,12 @@ def skill_row(record: Record) -> dict:
         "subcategory": record.subcategory,
         "messages": [m.model_dump() for m in record.messages],
         "refinement_round": record.lineage.refinement_round,
+        "score": record.scores.overall,
+        "scores": [{"criterion": k, "score": v} for k, v in sorted(record.scores.criteria.items())],
+        "ballots": [{k: getattr(b, k) for k in _BALLOT} for b in record.scores.ballots],
+        "agreement": record.scores.agreement,
+        "difficulty": record.scores.difficulty,
         "lineage": _json(record.lineage.model_dump(mode="json")),
-        "scores": _json(record.scores),
         "metadata": _json(record.metadata),
     }
 
@@ -110,6 +123,13 @@ def records_to_dataset(records: Iterable[Record], layout: Layout = "skill") -> D
                         for name in _split_order(columns, layout)})
 
 
+def _scores(row: dict) -> Scores:
+    """A row's judgement columns back as ``Scores``."""
+    return Scores(overall=row["score"], criteria={s["criterion"]: s["score"] for s in row["scores"]},
+                  ballots=[JudgeBallot(**b) for b in row["ballots"]], agreement=row["agreement"],
+                  difficulty=row["difficulty"])
+
+
 def dataset_to_records(dataset: DatasetDict | Dataset) -> list[Record]:
     """The records of a skill-layout dataset (the inverse of ``records_to_dataset(..., "skill")``)."""
     parts = dataset.values() if isinstance(dataset, DatasetDict) else [dataset]
@@ -123,6 +143,6 @@ def dataset_to_records(dataset: DatasetDict | Dataset) -> list[Record]:
                 id=row["id"], skill=row["skill"], subcategory=row["subcategory"],
                 messages=[Message(**m) for m in row["messages"]],
                 lineage=Lineage.model_validate_json(row["lineage"]),
-                scores=json.loads(row["scores"]), metadata=json.loads(row["metadata"]),
+                scores=_scores(row), metadata=json.loads(row["metadata"]),
             ))
     return out

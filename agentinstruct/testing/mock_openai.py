@@ -3,7 +3,8 @@
 It answers ``POST /v1/chat/completions`` after a fixed latency with deterministic content: when the request
 carries a JSON schema (DSPy's JSONAdapter), the reply is a JSON object that satisfies it, with values
 derived from a hash of the request. Faults are injected deterministically per (request, attempt): HTTP 429
-with ``Retry-After``, HTTP 500, malformed JSON content, and hangs past the client's timeout; and, after a
+with or without ``Retry-After``, HTTP 500, malformed (cut-off) JSON content, and hangs past the client's
+timeout; and, after a
 number of requests, 401 (revoked key) or 429 ``insufficient_quota`` on every request. The server
 stops by itself after ``max_seconds`` or ``max_requests``.
 
@@ -36,7 +37,8 @@ class Faults:
     server_error: float = 0.0
     malformed: float = 0.0
     hang: float = 0.0
-    retry_after_s: float = 0.05
+    retry_after_s: float | None = 0.05
+    """The ``Retry-After`` header of a 429 (None: no header, as many providers send)."""
     fail_attempts: int = 1
     """Faults hit only the first ``fail_attempts`` attempts of a request, so retries eventually succeed."""
     auth_after: int | None = None
@@ -196,14 +198,17 @@ class MockOpenAIServer:
             self.stats.faults[fault] += 1
         if fault == "rate_limit":
             self.stats.by_status[429] += 1
+            after = self.faults.retry_after_s
             return web.json_response({"error": {"message": "rate limited", "type": "rate_limit_error"}},
-                                     status=429, headers={"Retry-After": str(self.faults.retry_after_s)})
+                                     status=429, headers={"Retry-After": str(after)} if after is not None else {})
         if fault == "server_error":
             self.stats.by_status[500] += 1
             return web.json_response({"error": {"message": "boom", "type": "server_error"}}, status=500)
         if fault == "hang":
             await asyncio.sleep(3600)
-        content = "{not json" if fault == "malformed" else content_for(body)
+        content = content_for(body)
+        if fault == "malformed":  # an answer cut mid-stream: valid JSON up to half its length
+            content = content[: max(1, len(content) // 2)]
         self.stats.by_status[200] += 1
         self.stats.completions += 1
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
@@ -268,9 +273,10 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=600)
     parser.add_argument("--rate-limit", type=float, default=0.0)
     parser.add_argument("--malformed", type=float, default=0.0)
+    parser.add_argument("--retry-after", type=float, default=None, help="Retry-After of a 429 (default: none)")
     args = parser.parse_args()
-    server = MockOpenAIServer(latency_s=args.latency, max_seconds=args.max_seconds, port=args.port,
-                              faults=Faults(rate_limit=args.rate_limit, malformed=args.malformed))
+    faults = Faults(rate_limit=args.rate_limit, malformed=args.malformed, retry_after_s=args.retry_after)
+    server = MockOpenAIServer(latency_s=args.latency, max_seconds=args.max_seconds, port=args.port, faults=faults)
     server.start()
     print(f"mock OpenAI server on {server.url}", flush=True)
     server._thread.join()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.records import Scores
 
 REASONS = (
     "parse", "refusal", "truncation", "content_filter", "timeout", "rate_limit", "auth",
-    "validation", "sandbox", "seed", "provider", "budget", "stopped", "internal",
+    "validation", "sandbox", "seed", "provider", "budget", "stopped", "internal", "check", "judge",
 )
 
 # DSPy / LiteLLM / engine exception class names -> reason code (matched by name: no SDK imports).
@@ -15,6 +17,7 @@ _BY_CLASS = {
     "JSONDecodeError": "parse",
     "BudgetExhausted": "budget",
     "StopRequested": "stopped",
+    "RetryInterrupted": "stopped",
     "EmptyOutputError": "validation",
     "ValidationError": "validation",
     "OutputTruncated": "truncation",
@@ -58,6 +61,13 @@ class Failure(BaseModel):
     reason: str
     error: str
     excerpt: str
+    scores: Scores | None = None
+    """A refused item's judgement (reason ``judge`` or ``check``)."""
+    text_sha256: str | None = None
+    """The sha256 of a refused item's messages (``core.records.text_sha256``)."""
+    item_key: str | None = None
+    criteria: list[str] = Field(default_factory=list)
+    """What refused the item: criteria below their threshold, or ``check:<name>``."""
 
 
 def _chain(exc: BaseException):

@@ -44,6 +44,8 @@ class UnitPlan:
     """Transformation calls allowed per path while the output is degenerate or cut at ``max_tokens``."""
     response_attempts: int = 1
     """Tries of an item's last stage (response, conversation, trace) while it is degenerate or cut off."""
+    responses: int = 1
+    """Candidate responses per item (distinct rollouts of the last stage) for the jury to rank."""
 
 
 def unit_rng(run_seed: int, seed_id: str, skill: str) -> random.Random:
@@ -112,4 +114,5 @@ def plan_unit(spec: SkillSpec, seed: SeedDoc, rng: random.Random, config: Genera
         paths.append(PathPlan(transformation.id, [t.id for t in types], goals))
     return UnitPlan(paths=paths, instructions_per_type=config.instructions_per_type, suggestions=suggestions,
                     generation_attempts=max(config.generation_attempts, config.instructions_per_type),
-                    transform_attempts=config.transform_attempts, response_attempts=config.response_attempts)
+                    transform_attempts=config.transform_attempts, response_attempts=config.response_attempts,
+                    responses=config.responses_per_item)

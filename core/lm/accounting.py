@@ -90,6 +90,8 @@ class Accountant:
         self.calls = 0
         self.failed_calls = 0
         self.cache_hits = 0
+        self.malformed = 0
+        """Structured answers that did not parse or lacked a field (asked again, never cached)."""
         self.prompt_tokens = 0
         self.completion_tokens = 0
         self.cost_usd = 0.0
@@ -152,6 +154,11 @@ class Accountant:
         else:
             self.record_failure(usage)
 
+    def malformed_answer(self) -> None:
+        """Record a structured answer that was unusable (it is asked again, never cached)."""
+        with self._lock:
+            self.malformed += 1
+
     def hit(self) -> None:
         """Record a request served by the request cache."""
         with self._lock:
@@ -203,6 +210,7 @@ class Accountant:
         """The usage so far, JSON-ready."""
         with self._lock:
             return {"calls": self.calls, "failed_calls": self.failed_calls, "cache_hits": self.cache_hits,
+                    "malformed": self.malformed,
                     "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
                     "tokens": self.prompt_tokens + self.completion_tokens, "cost_usd": round(self.cost_usd, 6),
                     "calls_by_model": {m: u.calls for m, u in self.by_model.items()}}

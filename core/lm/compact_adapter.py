@@ -53,15 +53,20 @@ class CompactJSONAdapter(ResponseFormatHook):
         """JSONAdapter's schema with the length floors of ``min_chars`` added (if the schema changes shape,
         the floors are skipped with a warning and outputs are still schema-checked)."""
         fmt = lm_kwargs.get("response_format")
-        schema_of = getattr(fmt, "model_json_schema", None)
-        if not callable(schema_of):
+        if not callable(getattr(fmt, "model_json_schema", None)):
             return
-        try:
-            schema = with_floors(schema_of(), self.min_chars)
-        except (AttributeError, TypeError) as exc:
-            log.warning("length floors skipped: unexpected schema shape (%s)", exc)
-            return
-        fmt.model_json_schema = lambda *args, **kwargs: schema
+        floored = _FLOORED.get(fmt)
+        if floored is None:
+            try:
+                schema = with_floors(fmt.model_json_schema(), self.min_chars)
+            except (AttributeError, TypeError) as exc:
+                log.warning("length floors skipped: unexpected schema shape (%s)", exc)
+                return
+            # A subclass of its own: DSPy's model may be shared (memoized), so it is never mutated here.
+            floored = type(fmt.__name__, (fmt,), {})
+            floored.model_json_schema = lambda *args, **kwargs: schema
+            _FLOORED[fmt] = floored
+        lm_kwargs["response_format"] = floored
 
     def format_system_message(self, signature: type[Signature]) -> str:
         """The signature's instructions, and nothing about the wire format (the grammar enforces it)."""
@@ -128,3 +133,5 @@ def adapter_for(lm: dspy.BaseLM | None) -> dspy.Adapter | None:
 
 
 _COMPACT = CompactJSONAdapter()  # stateless: one instance serves every call
+_FLOORED: dict[type, type] = {}
+"""DSPy's structured-output model -> the same with ``MIN_CHARS`` floors (built once per signature)."""

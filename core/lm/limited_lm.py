@@ -1,10 +1,19 @@
 """``LimitedLM``: a ``dspy.LM`` whose every attempt goes through its model's ``ModelLimiter``.
 
 DSPy's own retry loop is switched off (``num_retries=0`` on the parent) so that each attempt is seen here:
-a 429 lowers the model's in-flight limit and waits ``Retry-After`` (plus up to 25% jitter), other transient
-errors (5xx, timeouts, connection) back off exponentially with full jitter, authentication and quota
-errors halt the model's limiter (the run stops within the wave in flight), and errors that cannot succeed
-on a retry (context length, bad request, content policy) are raised after one attempt.
+
+- a 429 is retried for as long as ``rate_limit_patience_s`` allows (a rate limit is transient by nature:
+  no unit should fail because the provider would have served it a few seconds later), after the model's
+  shared pause (``ModelLimiter.on_rate_limit``; a ``Retry-After`` sets it, capped) or a short jittered wait
+  of its own when the model is not paused;
+- other transient errors (5xx, timeouts, connection) back off exponentially with full jitter, at most
+  ``retries`` times;
+- authentication and quota errors halt the model's limiter (the run stops within the wave in flight);
+- errors that cannot succeed on a retry (context length, bad request, content policy) are raised after one
+  attempt.
+
+Every wait is interruptible: ``interrupt`` (a ``threading.Event`` the runner sets on SIGINT/SIGTERM or a
+budget stop) ends it at once with ``RetryInterrupted``.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -26,13 +36,22 @@ log = logging.getLogger(__name__)
 
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 60.0
+RATE_LIMIT_BASE_S = 0.1
+"""A rate-limited request's own first retry wait (full jitter, doubling per attempt) when the model is not
+paused: random 429s cost a fraction of a second, not a backoff ladder."""
+RATE_LIMIT_CAP_S = 10.0
 
 
-def backoff_delay(exc: BaseException, attempt: int, rng: Callable[[], float] = random.random) -> float:
-    """Seconds to wait before retry ``attempt + 1``: ``Retry-After`` honoured, jitter always added."""
+class RetryInterrupted(RuntimeError):
+    """A retry wait was cut short by a stop; the call was not completed (the unit is redone on resume)."""
+
+
+def backoff_delay(exc: BaseException, attempt: int, rng: Callable[[], float] = random.random,
+                  max_retry_after_s: float = 120.0) -> float:
+    """Seconds to wait before retry ``attempt + 1``: ``Retry-After`` honoured (capped), jitter always added."""
     hint = getattr(exc, "retry_after", None)
     if isinstance(hint, (int, float)) and hint >= 0:
-        return float(hint) * (1 + 0.25 * rng())
+        return min(float(hint), max_retry_after_s) * (1 + 0.25 * rng())
     return rng() * min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)
 
 
@@ -48,20 +67,24 @@ def estimate_tokens(messages: list[dict[str, Any]] | None, prompt: str | None, m
 class LimitedLM(dspy.LM):
     """A ``dspy.LM`` with per-model adaptive concurrency, RPM/TPM pacing and jittered retries."""
 
-    def __init__(self, model: str, *, limiter: ModelLimiter, retries: int = 3,
-                 sleep: Callable[[float], None] = time.sleep, **kwargs: Any):
+    def __init__(self, model: str, *, limiter: ModelLimiter, retries: int = 3, rate_limit_patience_s: float = 600.0,
+                 max_retry_after_s: float = 120.0, interrupt: threading.Event | None = None,
+                 rng: Callable[[], float] = random.random, **kwargs: Any):
         kwargs.pop("num_retries", None)
         super().__init__(model, num_retries=0, **kwargs)
         self.limiter = limiter
         self.retries = retries
-        self._sleep = sleep
+        self.rate_limit_patience_s = rate_limit_patience_s
+        self.max_retry_after_s = max_retry_after_s
+        self.interrupt = interrupt or threading.Event()
+        self._rng = rng
 
     def __call__(self, prompt=None, *, messages=None, **kwargs):
         """One LM call: attempts under the limiter, retried as the module docstring says."""
         max_tokens = kwargs.get("max_tokens") or self.kwargs.get("max_tokens") \
             or self.kwargs.get("max_completion_tokens")
         tokens = estimate_tokens(messages, prompt if isinstance(prompt, str) else None, max_tokens)
-        attempt = 0
+        attempt, rate_limited, started = 0, 0, time.monotonic()
         while True:
             with self.limiter.slot(tokens) as permit:
                 try:
@@ -70,18 +93,40 @@ class LimitedLM(dspy.LM):
                     self.limiter.halt(f"{type(exc).__name__}: {excerpt(exc, 200)}")
                     raise
                 except Exception as exc:
-                    if not is_retryable_lm_error(exc) or attempt >= self.retries:
+                    delay = self._retry_delay(exc, permit, attempt, rate_limited, started)
+                    if delay is None:
                         raise
-                    if isinstance(exc, LMRateLimitError):
-                        self.limiter.on_rate_limit(permit)
-                    delay = backoff_delay(exc, attempt)
-                    log.info("%s: attempt %d failed (%s), retrying in %.2fs", self.model, attempt + 1,
-                             type(exc).__name__, delay)
+                    rate_limited += isinstance(exc, LMRateLimitError)
+                    log.debug("%s: attempt %d failed (%s), retrying in %.2fs", self.model, attempt + 1,
+                              type(exc).__name__, delay)
                 else:
                     self.limiter.on_success()
                     return outputs
             attempt += 1
-            self._sleep(delay)  # outside the slot: a waiting retry holds no capacity
+            self._wait(delay)  # outside the slot: a waiting retry holds no capacity
+
+    def _retry_delay(self, exc: Exception, permit, attempt: int, rate_limited: int, started: float) -> float | None:
+        """Seconds to wait before the next attempt, or None when ``exc`` is final."""
+        if not is_retryable_lm_error(exc):
+            return None
+        if isinstance(exc, LMRateLimitError):
+            hint = getattr(exc, "retry_after", None)
+            hint = float(hint) if isinstance(hint, (int, float)) and hint >= 0 else None
+            paused = self.limiter.on_rate_limit(permit, None if hint is None else min(hint, self.max_retry_after_s))
+            own = self._rng() * min(RATE_LIMIT_CAP_S, RATE_LIMIT_BASE_S * 2**rate_limited)
+            delay = max(paused, own)
+            if time.monotonic() - started + delay > self.rate_limit_patience_s:
+                log.warning("%s: still rate limited after %.0fs (rate_limit_patience_s); giving up on this call",
+                            self.model, time.monotonic() - started)
+                return None
+            return delay
+        if attempt >= self.retries:
+            return None
+        return backoff_delay(exc, attempt, self._rng, self.max_retry_after_s)
+
+    def _wait(self, seconds: float) -> None:
+        if self.interrupt.wait(seconds):
+            raise RetryInterrupted(f"{self.model}: retry wait interrupted by a stop")
 
     async def acall(self, prompt=None, *, messages=None, **kwargs):
         """The same path as ``__call__``, on a worker thread (the limiter blocks)."""

@@ -7,7 +7,12 @@ and retries; the embedded llama.cpp model; a ``DummyLM``) in a ``dspy.LM`` whose
 1. answers from the ``RequestStore`` when the same request was answered before (free, counted as a hit);
 2. otherwise asks the ``Accountant`` for a call (``BudgetExhausted`` when a budget is spent), calls the
    inner LM, settles the call (tokens, cost, role and skill) and stores the response only if the call
-   completed: a failed call is never cached, so a rerun asks again.
+   completed: a failed call is never cached, so a rerun asks again;
+3. checks a structured answer before it is kept (the request asked for JSON: the reply must parse strictly
+   as a JSON object with every required field, and must not be cut at ``max_tokens``): a malformed answer
+   is never cached, and is asked again (a new sample) up to ``malformed_attempts`` times; the last one goes
+   back uncached, for the adapter to fail on and the flow to record as ``parse``. DSPy's lenient JSON
+   repair would otherwise accept a cut-off answer as a valid one.
 
 Generation, compile, the knob study, evaluation and the arena all build their models this way
 (``core.lm.roles.build_role_lms(..., accountant=, store=)``). The cache key is the request as data plus
@@ -18,6 +23,7 @@ id: the n-th sample of a prompt is its own entry.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -37,11 +43,13 @@ log = logging.getLogger(__name__)
 class MeteredEngine:
     """A DSPy engine that serves a request from the store or, within budget, from the inner LM."""
 
-    def __init__(self, inner: dspy.BaseLM, accountant: Accountant, store: RequestStore | None, salt: Any = None):
+    def __init__(self, inner: dspy.BaseLM, accountant: Accountant, store: RequestStore | None, salt: Any = None,
+                 malformed_attempts: int = 3):
         self.inner = inner
         self.accountant = accountant
         self.store = store
         self.salt = salt
+        self.malformed_attempts = max(1, malformed_attempts)
         # Capability hints the adapters read (JSON schema decoding etc.) are the inner model's.
         self.supports_response_schema = bool(inner.supports_response_schema)
         self.supports_function_calling = bool(inner.supports_function_calling)
@@ -51,7 +59,7 @@ class MeteredEngine:
 
     def salted(self, salt: Any) -> MeteredEngine:
         """The same engine, keying its cache entries by another rollout id."""
-        return MeteredEngine(self.inner, self.accountant, self.store, salt)
+        return MeteredEngine(self.inner, self.accountant, self.store, salt, self.malformed_attempts)
 
     def complete(self, request: Request) -> Response:
         """The response to ``request``: cached, or one metered call of the inner LM."""
@@ -62,6 +70,20 @@ class MeteredEngine:
             if cached is not None:
                 self.accountant.hit()
                 return response_from_dict(cached)
+        for sample in range(self.malformed_attempts):
+            response = self._call(model, request)
+            problem = structure_problem(request, response)
+            if problem is None:
+                if self.store is not None:
+                    self.store.put(key, model, response_to_dict(response))
+                return response
+            self.accountant.malformed_answer()
+            log.info("%s: malformed structured answer (%s), sample %d of %d", model, problem, sample + 1,
+                     self.malformed_attempts)
+        return response  # uncached: the adapter fails on it and the flow records why
+
+    def _call(self, model: str, request: Request) -> Response:
+        """One metered call of the inner LM."""
         self.accountant.reserve(model)
         try:
             # The inner call must not report usage a second time to an ambient tracker.
@@ -75,8 +97,6 @@ class MeteredEngine:
         usage = response.usage
         self.accountant.settle(model, ok=True, prompt_tokens=usage.input_tokens or 0,
                                completion_tokens=usage.output_tokens or 0, reported_cost=_price(self.inner, response))
-        if self.store is not None:
-            self.store.put(key, model, response_to_dict(response))
         return response
 
     def stream(self, request: Request):
@@ -101,14 +121,42 @@ class MeteredLM(dspy.LM):
         return self.engine.inner
 
 
-def metered(inner: dspy.BaseLM, accountant: Accountant, store: RequestStore | None) -> MeteredLM:
+def metered(inner: dspy.BaseLM, accountant: Accountant, store: RequestStore | None,
+            malformed_attempts: int = 3) -> MeteredLM:
     """Wrap ``inner`` so its calls are cached in ``store`` and counted (and capped) by ``accountant``."""
     if isinstance(inner, MeteredLM):
         raise ValueError(f"{inner.model} is metered already")
     settings = {k: v for k, v in (inner.kwargs or {}).items()
                 if k not in CLIENT_KEYS and k != "rollout_id" and v is not None}
-    return MeteredLM(inner.model, model_type=inner.model_type, engine=MeteredEngine(inner, accountant, store),
-                     cache=False, num_retries=0, **settings)
+    engine = MeteredEngine(inner, accountant, store, malformed_attempts=malformed_attempts)
+    return MeteredLM(inner.model, model_type=inner.model_type, engine=engine, cache=False, num_retries=0,
+                     **settings)
+
+
+def structure_problem(request: Request, response: Response) -> str | None:
+    """Why a structured answer is unusable (None when it is fine, or when no structure was asked for)."""
+    fmt = getattr(request.config, "response_format", None)
+    if not fmt:
+        return None
+    parts = getattr(response.message, "parts", None) or ()
+    texts = [p.text for p in parts if isinstance(getattr(p, "text", None), str)]
+    if not texts and parts:
+        return None  # a tool call or another non-text answer: the adapter checks it
+    if response.finish_reason == "length":
+        return "cut at max_tokens"
+    text = "".join(texts).strip()
+    if text.startswith("```"):
+        text = text.strip("`").removeprefix("json").strip()
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return "not JSON"
+    if not isinstance(value, dict):
+        return f"a JSON {type(value).__name__}, not an object"
+    schema = fmt.get("schema") if isinstance(fmt, dict) else None
+    required = (schema or {}).get("required") or []
+    missing = [name for name in required if name not in value]
+    return f"missing fields {missing}" if missing else None
 
 
 def _spent_usage(exc: BaseException) -> dict:

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Mapping
 
 import dspy
 
+from core.dspy_internals import memoize_structured_outputs
 from core.lm import model_metadata_cache
 from core.config import ROLES, ConfigError, ModelsConfig, ModelSpec
 from core.lm.accounting import Accountant
@@ -76,11 +78,12 @@ def endpoint_key(spec: ModelSpec) -> str:
 
 def build_limiter(spec: ModelSpec) -> ModelLimiter:
     """The limiter of a spec's endpoint (one per endpoint, shared by every role that calls it)."""
-    return ModelLimiter(endpoint_key(spec), ceiling=spec.max_concurrency, rpm=spec.rpm, tpm=spec.tpm)
+    return ModelLimiter(endpoint_key(spec), ceiling=spec.max_concurrency, rpm=spec.rpm, tpm=spec.tpm,
+                        max_pause_s=spec.max_retry_after_s)
 
 
 def build_lm(spec: ModelSpec, models: ModelsConfig, _engines: dict | None = None,
-             limiter: ModelLimiter | None = None) -> dspy.LM:
+             limiter: ModelLimiter | None = None, interrupt: threading.Event | None = None) -> dspy.LM:
     """One ``dspy.LM`` for a spec; the embedded model's engine is shared through ``_engines``.
 
     A remote model is a ``LimitedLM``: its calls go through ``limiter`` (a new one when not given).
@@ -92,6 +95,7 @@ def build_lm(spec: ModelSpec, models: ModelsConfig, _engines: dict | None = None
             return engines["local"]
         return engines["local"].copy(temperature=spec.temperature, max_tokens=spec.max_tokens)
     engine = dspy_engine(spec)
+    memoize_structured_outputs()  # the schema model is built once per signature, not per call
     if engine == "lm15":
         model_metadata_cache.install()
     kwargs = dict(temperature=spec.temperature, max_tokens=spec.max_tokens, timeout=spec.timeout_s,
@@ -103,7 +107,9 @@ def build_lm(spec: ModelSpec, models: ModelsConfig, _engines: dict | None = None
         kwargs["api_key"] = key
     if spec.api_base:
         kwargs["api_base"] = spec.api_base
-    return LimitedLM(spec.model, limiter=limiter or build_limiter(spec), retries=spec.num_retries, **kwargs)
+    return LimitedLM(spec.model, limiter=limiter or build_limiter(spec), retries=spec.num_retries,
+                     rate_limit_patience_s=spec.rate_limit_patience_s, max_retry_after_s=spec.max_retry_after_s,
+                     interrupt=interrupt, **kwargs)
 
 
 def build_role_lms(
@@ -113,20 +119,24 @@ def build_role_lms(
     *,
     accountant: Accountant | None = None,
     store: RequestStore | None = None,
+    interrupt: threading.Event | None = None,
 ) -> dict[str, dspy.BaseLM]:
     """Role -> LM for every role; ``overrides`` (one LM, or some roles) replaces configured models.
 
     With ``accountant``, each distinct LM is wrapped once in the middleware (``metered``) with ``store`` as
     the request cache; roles that shared an LM share its wrapper.
     """
-    raw = _raw_role_lms(models, overrides, roles)
+    raw = _raw_role_lms(models, overrides, roles, interrupt)
     if accountant is None:
         return raw
     wrapped: dict[int, dspy.BaseLM] = {}
-    return {role: wrapped.setdefault(id(lm), metered(lm, accountant, store)) for role, lm in raw.items()}
+    attempts = {role: models.for_role(role).malformed_attempts for role in raw}
+    return {role: wrapped.setdefault(id(lm), metered(lm, accountant, store, malformed_attempts=attempts[role]))
+            for role, lm in raw.items()}
 
 
-def _raw_role_lms(models: ModelsConfig, overrides, roles: tuple[str, ...]) -> dict[str, dspy.BaseLM]:
+def _raw_role_lms(models: ModelsConfig, overrides, roles: tuple[str, ...],
+                  interrupt: threading.Event | None = None) -> dict[str, dspy.BaseLM]:
     if isinstance(overrides, dspy.BaseLM):
         return {role: overrides for role in roles}
     overrides = dict(overrides or {})
@@ -147,7 +157,7 @@ def _raw_role_lms(models: ModelsConfig, overrides, roles: tuple[str, ...]) -> di
             endpoint = endpoint_key(spec)
             if endpoint not in limiters and not spec.is_embedded:
                 limiters[endpoint] = build_limiter(spec)
-            by_spec[key] = build_lm(spec, models, engines, limiters.get(endpoint))
+            by_spec[key] = build_lm(spec, models, engines, limiters.get(endpoint), interrupt)
         lms[role] = by_spec[key]
     return lms
 

@@ -42,10 +42,12 @@ used for untrusted code.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
 import secrets
+import select
 import selectors
 import shutil
 import signal
@@ -66,8 +68,10 @@ MAX_FAILURE_CHARS = 4000
 _FAILURE_LINE_CHARS = 500
 _PROBE_TIMEOUT_S = 20.0
 _DRAIN_AFTER_KILL_S = 5.0
+_TEARDOWN_S = 10.0
 _CHUNK = 64 * 1024
 _SANDBOX_UIDS = (1 << 30, 1 << 31)  # far above any real user or subordinate id range
+_BWRAP_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # bwrap's own environment: no secret in the sandbox
 
 _BOOTSTRAP = """\
 import os, resource, runpy, site, sys
@@ -273,12 +277,15 @@ def _python_mounts(dirs: list[str]) -> list[str]:
     return args
 
 
-def _bwrap_argv(work: str, main_fd: int, boot_fd: int, limits: SandboxLimits, uid: int) -> list[str]:
-    """The ``bwrap`` command line of one run (``uid``: the uid the bootstrap switches to, 0 for none)."""
+def _bwrap_argv(work: str, fds: tuple[int, int, int], limits: SandboxLimits, uid: int) -> list[str]:
+    """The ``bwrap`` command line of one run. ``fds``: ``main.py``, ``_bootstrap.py`` and the pipe for
+    bwrap's report; ``uid``: the uid the bootstrap switches to (0 for none)."""
+    main_fd, boot_fd, info_fd = fds
     executable, python_dirs = _interpreter()
     disk = str(limits.disk_mb * 2**20)
     argv = [shutil.which("bwrap") or "bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"]
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv",
+            "--info-fd", str(info_fd)]
     if uid:  # run as root: no user namespace (uid 0 is never process-limited); keep only what setuid needs
         argv += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
@@ -311,18 +318,63 @@ def _memfd(name: str, text: str) -> int:
 
 
 def _run_isolated(source: str, limits: SandboxLimits) -> SandboxResult:
-    """One run in a fresh bubblewrap sandbox."""
+    """One run in a fresh bubblewrap sandbox; when it returns, every process of the sandbox is gone."""
+    deadline = time.monotonic() + limits.timeout_s
     work = f"/tmp/agentinstruct-sandbox-{secrets.token_hex(6)}"
     uid = secrets.randbelow(_SANDBOX_UIDS[1] - _SANDBOX_UIDS[0]) + _SANDBOX_UIDS[0] if os.geteuid() == 0 else 0
     main_fd, boot_fd = _memfd("main.py", source), _memfd("_bootstrap.py", _BOOTSTRAP)
+    info_r, info_w = os.pipe()
     try:
-        argv = _bwrap_argv(work, main_fd, boot_fd, limits, uid)
-        proc = subprocess.Popen(argv, env=_env(work, "/usr/bin"), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, pass_fds=(main_fd, boot_fd), start_new_session=True)
+        argv = _bwrap_argv(work, (main_fd, boot_fd, info_w), limits, uid)
+        proc = subprocess.Popen(argv, env=_BWRAP_ENV, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, pass_fds=(main_fd, boot_fd, info_w), start_new_session=True)
     finally:
-        os.close(main_fd)
-        os.close(boot_fd)
-    return _collect(proc, limits, isolated=True)
+        for fd in (main_fd, boot_fd, info_w):
+            os.close(fd)
+    try:
+        init = _sandbox_init(info_r, deadline)
+    finally:
+        os.close(info_r)
+    try:
+        return _collect(proc, limits, deadline, isolated=True)
+    finally:
+        _await_teardown(init)
+
+
+def _sandbox_init(info_r: int, deadline: float) -> int | None:
+    """A pidfd of the sandbox's init (PID 1 of its namespace), from bwrap's ``--info-fd`` report; ``None``
+    when bwrap failed before reporting or the sandbox is already gone."""
+    data = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([info_r], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(info_r, 4096) if ready else b""
+        if not chunk:
+            break
+        data += chunk
+    if not data.strip():
+        return None
+    try:
+        pid = int(json.loads(data)["child-pid"])
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning("sandbox: unreadable bwrap info %r (%s); not waiting for the sandbox's teardown", data, exc)
+        return None
+    try:
+        return os.pidfd_open(pid)
+    except ProcessLookupError:
+        return None
+
+
+def _await_teardown(init: int | None) -> None:
+    """Wait until the sandbox's init has exited: the kernel kills every other process of a PID namespace
+    before its init is gone, so after this nothing of the sandbox runs."""
+    if init is None:
+        return
+    try:
+        ready, _, _ = select.select([init], [], [], _TEARDOWN_S)
+        if not ready:
+            log.warning("sandbox: its PID namespace is still alive %.0f s after the run", _TEARDOWN_S)
+    finally:
+        os.close(init)
 
 
 # --- the unsafe, unsandboxed run (explicit opt-in only) -------------------------------------------------
@@ -340,7 +392,7 @@ def _run_unsandboxed(source: str, limits: SandboxLimits) -> SandboxResult:
         env = {**_env(work, os.path.dirname(executable)), "TMPDIR": work}
         proc = subprocess.Popen(argv, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True)
-        return _collect(proc, limits, isolated=False)
+        return _collect(proc, limits, time.monotonic() + limits.timeout_s, isolated=False)
 
 
 # --- output -----------------------------------------------------------------------------------------------
@@ -377,10 +429,9 @@ class _Capped:
         return head + tail
 
 
-def _collect(proc: subprocess.Popen, limits: SandboxLimits, *, isolated: bool) -> SandboxResult:
-    """Read both pipes in bounded chunks until the run ends or its time is up, then kill what is left."""
+def _collect(proc: subprocess.Popen, limits: SandboxLimits, deadline: float, *, isolated: bool) -> SandboxResult:
+    """Read both pipes in bounded chunks until the run ends or ``deadline`` passes, then kill what is left."""
     streams = {proc.stdout: _Capped(limits.max_output_bytes), proc.stderr: _Capped(limits.max_output_bytes)}
-    deadline = time.monotonic() + limits.timeout_s
     timed_out = _drain(streams, deadline)
     if timed_out:
         _kill_group(proc)

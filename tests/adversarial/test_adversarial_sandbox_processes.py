@@ -52,9 +52,9 @@ for _ in range(COUNT):
                          start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started += 1
     except OSError as e:
-        print('refused after', started, type(e).__name__)
+        print('refused after', started, type(e).__name__, flush=True)
         break
-print('started', started)
+print('started', started, flush=True)
 """
 
 
@@ -62,7 +62,7 @@ def test_sixty_four_detached_sleepers_do_not_survive_the_run(marker):
     result = run_python(SLEEPERS.replace("COUNT", "64").replace("MARKER", marker),
                         SandboxLimits(timeout_s=20, memory_mb=256, max_processes=64))
     assert result.ok, result.failure()
-    started = int(result.stdout.split()[-1])
+    started = int(result.stdout.split()[-1])  # checked at once: run_python returns after the teardown
     assert 10 <= started < 64  # children start, up to the process limit
     assert "refused after" in result.stdout
     assert survivors(marker) == []

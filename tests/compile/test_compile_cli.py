@@ -19,7 +19,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "examples" / "seeds"
 def app(monkeypatch) -> typer.Typer:
     dummy = make_dummy(5000)
     # Every configured model is the dummy; the middleware (cache, budget) wraps it as it would a real one.
-    monkeypatch.setattr("core.lm.roles.build_lm", lambda spec, models, engines=None, limiter=None: dummy)
+    monkeypatch.setattr("core.lm.roles.build_lm", lambda *args, **kwargs: dummy)
     app = typer.Typer()
     app.command("compile")(compile_command)
     app.command("tune")(tune_command)

@@ -88,3 +88,20 @@ class _SchemaEngine:
 
     def complete(self, request):
         return self.dummy(request)
+
+
+def test_6_structured_output_models_are_built_once_per_signature_and_never_mutated():
+    from dspy.adapters import json_adapter
+
+    assert dspy_internals.memoize_structured_outputs() is True
+    build = json_adapter._get_structured_outputs_response_format
+    first = build(GenerateInstruction, True)
+    assert build(GenerateInstruction, True) is first  # memoized
+    schema = first.model_json_schema()
+    assert schema["required"] == list(GenerateInstruction.output_fields)
+    # the compact adapter floors its own subclass: the shared model's schema keeps no minLength
+    kwargs = {"response_format": first}
+    CompactJSONAdapter().adjust_response_format(kwargs)
+    assert kwargs["response_format"] is not first
+    assert "minLength" in str(kwargs["response_format"].model_json_schema())
+    assert "minLength" not in str(first.model_json_schema())

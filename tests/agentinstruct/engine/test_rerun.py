@@ -22,6 +22,7 @@ def test_rerunning_a_completed_run_sends_zero_requests(tmp_path, monkeypatch):
                                    "api_base": server.url}},
             "cache": {"enabled": False},  # so that zero requests is the ledger's doing
             "quality": {"dedup": False},
+            "judging": {"enabled": False},  # the mock answers random words: this test is about the engine
             "generation": {"concurrency": 4, "instruction_types_per_passage": 1, "refinement_rounds": 0},
         }))
         first = generate(seeds, tmp_path / "run", config=config, compiled_dir=None)

@@ -29,6 +29,7 @@ def test_the_key_lands_in_no_run_cache_or_log_file(tmp_path):
             "models": {"default": {"model": "openai/mock-model", "api_key_env": "RUN_KEY", "api_base": server.url,
                                    "num_retries": 3}},
             "quality": {"dedup": False},
+            "judging": {"enabled": False},  # the mock answers random words: this test is about the engine
             "generation": {"concurrency": 2, "instruction_types_per_passage": 1, "refinement_rounds": 1},
         }))
         env = dict(os.environ, RUN_KEY=KEY, AGENTINSTRUCT_CACHE=str(cache))

@@ -14,9 +14,11 @@ from core.lm.roles import build_role_lms, dspy_engine
 from agentinstruct.testing.mock_openai import Faults, MockOpenAIServer
 
 
-def _lm(url: str, limiter: ModelLimiter, retries: int = 6, **kwargs) -> LimitedLM:
+def _lm(url: str, limiter: ModelLimiter, retries: int = 6, max_retry_after_s: float = 120,
+        interrupt=None, **kwargs) -> LimitedLM:
     return LimitedLM("openai/mock-model", limiter=limiter, retries=retries, api_base=url, api_key="mock-key",
-                     timeout=10, cache=False, engine="lm15", **kwargs)
+                     timeout=10, cache=False, engine="lm15", max_retry_after_s=max_retry_after_s,
+                     interrupt=interrupt, **kwargs)
 
 
 def _call_many(lm: LimitedLM, n: int, threads: int, tag: str) -> list:
@@ -24,20 +26,51 @@ def _call_many(lm: LimitedLM, n: int, threads: int, tag: str) -> list:
         return list(pool.map(lambda i: lm(f"{tag} question {i}")[0], range(n)))
 
 
-def test_the_limit_goes_down_under_429s_and_back_up_after_success():
-    faults = Faults(rate_limit=0.5, retry_after_s=0.01, fail_attempts=1)
+def test_a_saturated_endpoint_lowers_the_limit_and_success_brings_it_back():
+    # Every request's first three attempts are refused: the endpoint is saturated, not unlucky.
+    faults = Faults(rate_limit=1.0, retry_after_s=0.01, fail_attempts=3)
     with MockOpenAIServer(latency_s=0.01, faults=faults, max_seconds=120) as server:
         limiter = ModelLimiter("mock", ceiling=8)
         lm = _lm(server.url, limiter)
-        answers = _call_many(lm, 40, threads=8, tag="storm")
-        assert len(answers) == 40 and all(answers)  # every 429 was retried away
-        assert server.stats.by_status[429] > 0
+        answers = _call_many(lm, 24, threads=8, tag="storm")
+        assert len(answers) == 24 and all(answers)  # every 429 was retried away
+        assert server.stats.by_status[429] >= 3 * 24
         assert limiter.stats.decreases > 0 and limiter.stats.lowest_limit < 8
-        assert limiter.limit < 8
         server.faults.rate_limit = 0.0  # the provider recovers
-        _call_many(lm, 120, threads=8, tag="calm")
-        assert limiter.limit == 8
+        _call_many(lm, 40, threads=8, tag="calm")
+        assert limiter.limit == 8  # one slot back per success
         assert limiter.stats.peak_in_flight <= 8
+
+
+def test_random_429s_are_retried_without_cutting_the_limit():
+    """One request in five refused at random (no Retry-After): retried at once, the limit stays up."""
+    faults = Faults(rate_limit=0.2, retry_after_s=None, fail_attempts=1)
+    with MockOpenAIServer(latency_s=0.01, faults=faults, max_seconds=120) as server:
+        limiter = ModelLimiter("mock", ceiling=8)
+        started = time.monotonic()
+        answers = _call_many(_lm(server.url, limiter, retries=0), 80, threads=8, tag="random")
+        wall = time.monotonic() - started
+    assert len(answers) == 80 and all(answers)  # retries=0 bounds other errors; 429s are retried by time
+    assert server.stats.by_status[429] > 5
+    assert limiter.stats.decreases == 0 and limiter.limit == 8
+    assert wall < 80 * 0.01 / 8 * 10  # seconds, not a backoff ladder
+
+
+def test_a_huge_retry_after_is_capped_and_a_stop_ends_the_wait():
+    import threading
+
+    from core.lm.limited_lm import RetryInterrupted
+
+    faults = Faults(rate_limit=1.0, retry_after_s=86_400, fail_attempts=100)
+    with MockOpenAIServer(latency_s=0.005, faults=faults, max_seconds=60) as server:
+        stop = threading.Event()
+        lm = _lm(server.url, ModelLimiter("mock", max_pause_s=5), max_retry_after_s=5, interrupt=stop)
+        lm.max_retry_after_s = 5
+        threading.Timer(0.5, stop.set).start()
+        started = time.monotonic()
+        with pytest.raises(RetryInterrupted):
+            lm("patience")
+        assert time.monotonic() - started < 3  # the stop ended a wait that would have been 86,400 s
 
 
 def test_rpm_is_respected_over_a_short_window():
@@ -98,6 +131,11 @@ def test_backoff_honours_retry_after_with_jitter_and_grows_without_it():
     assert backoff_delay(RuntimeError(), 0, rng=lambda: 1.0) == 0.5
     assert backoff_delay(RuntimeError(), 3, rng=lambda: 1.0) == 4.0
     assert backoff_delay(RuntimeError(), 30, rng=lambda: 1.0) == 60.0
+
+    class Huge(Exception):
+        retry_after = 86_400.0
+
+    assert backoff_delay(Huge(), 0, rng=lambda: 0.0, max_retry_after_s=120) == 120.0
 
 
 def test_estimate_tokens_counts_characters_and_max_tokens():

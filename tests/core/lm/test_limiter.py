@@ -1,4 +1,4 @@
-"""ModelLimiter (AIMD in-flight limit, halt) and TokenBucket, without a network."""
+"""ModelLimiter (adaptive in-flight limit, shared pause, halt) and TokenBucket, without a network."""
 
 import threading
 import time
@@ -9,28 +9,75 @@ from core.lm.limiter import CallsHalted, ModelLimiter
 from core.lm.token_bucket import TokenBucket
 
 
-def test_a_429_halves_the_limit_once_per_wave_and_successes_climb_back():
-    limiter = ModelLimiter("m", ceiling=8)
-    with limiter.slot() as first, limiter.slot() as second, limiter.slot(), limiter.slot():
-        limiter.on_rate_limit(first)  # 4 in flight -> limit min(8, 4) * 0.5 = 2
-        assert limiter.limit == 2
-        limiter.on_rate_limit(second)  # the same wave: no second decrease
-        assert limiter.limit == 2
-    assert limiter.stats.rate_limits == 2 and limiter.stats.decreases == 1 and limiter.stats.lowest_limit == 2
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_random_429s_below_the_pressure_share_leave_the_limit_alone():
+    limiter = ModelLimiter("m", ceiling=8, clock=Clock())
+    for i in range(40):  # one response in five is a 429
+        with limiter.slot() as permit:
+            if i % 5 == 0:
+                assert limiter.on_rate_limit(permit) == 0.0  # no shared pause either
+            else:
+                limiter.on_success()
+    assert limiter.limit == 8 and limiter.stats.decreases == 0 and limiter.stats.rate_limits == 8
+
+
+def test_a_saturated_endpoint_cuts_the_limit_once_per_wave_and_pauses_the_model():
+    clock = Clock()
+    limiter = ModelLimiter("m", ceiling=8, clock=clock, rng=lambda: 1.0)
+    with limiter.slot() as p1, limiter.slot() as p2, limiter.slot(), limiter.slot():
+        pauses = [limiter.on_rate_limit(p1) for _ in range(8)]  # 8 of the last 8 responses were 429s
+        assert limiter.limit == int(4 * 0.7)  # min(limit, in flight) * decrease, once
+        assert limiter.stats.decreases == 1
+        assert pauses[-1] == pytest.approx(0.25)  # one shared pause for the whole model
+        assert limiter.on_rate_limit(p2) == pytest.approx(0.25)  # the same wave: no second cut
+        assert limiter.stats.decreases == 1
+    clock.now += 1  # after the pause, a new wave is still saturated: cut again, and a longer pause
+    with limiter.slot() as p3:
+        assert limiter.on_rate_limit(p3) == pytest.approx(0.5)
+    assert limiter.stats.decreases == 2 and limiter.stats.lowest_limit == 1
+
+
+def test_successes_bring_the_limit_back_one_slot_each():
+    clock = Clock()
+    limiter = ModelLimiter("m", ceiling=8, clock=clock)
+    with limiter.slot() as permit:
+        for _ in range(10):
+            limiter.on_rate_limit(permit)
+    assert limiter.limit < 8
+    clock.now += 1000  # past the shared pause
     successes = 0
     while limiter.limit < 8:
         with limiter.slot():
             limiter.on_success()
         successes += 1
-    assert 20 <= successes <= 40  # about one slot per window of `limit` successes: 2 + 3 + ... + 7
+    assert successes <= 8  # as fast as successes allow
     for _ in range(50):
         limiter.on_success()
     assert limiter.limit == 8  # never above the ceiling
 
 
+def test_a_retry_after_pauses_the_model_capped():
+    clock = Clock()
+    limiter = ModelLimiter("m", ceiling=4, clock=clock, max_pause_s=30)
+    with limiter.slot() as permit:
+        assert limiter.on_rate_limit(permit, retry_after=86_400) == pytest.approx(30)
+    assert limiter.pause_remaining() == pytest.approx(30)
+    clock.now += 31
+    assert limiter.pause_remaining() == 0
+
+
 def test_the_limit_never_falls_below_the_floor():
-    limiter = ModelLimiter("m", ceiling=4)
-    for _ in range(5):
+    clock = Clock()
+    limiter = ModelLimiter("m", ceiling=4, clock=clock)
+    for _ in range(40):
+        clock.now += 1000  # past any pause
         with limiter.slot() as permit:
             limiter.on_rate_limit(permit)
     assert limiter.limit == 1
