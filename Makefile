@@ -16,7 +16,7 @@ $(VENV)/.stamp-local: pyproject.toml
 $(VENV)/.stamp-all: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e '.[local,compile,sft,export,ray,dev]'
+	$(PY) -m pip install -e '.[local,compile,sft,export,eval,ray,dev]'
 	$(PY) -m pip check
 	touch $@ $(VENV)/.stamp-local
 
@@ -29,12 +29,12 @@ demo: $(VENV)/.stamp-local
 	$(VENV)/bin/agentinstruct generate --seeds examples/seeds --skills reading_comprehension \
 		--config examples/configs/embedded.yaml --out $(RUN)
 
-## The whole offline test suite (includes the tests that run the real embedded model).
-test: $(VENV)/.stamp-all
+## Lint, then the whole offline test suite (includes the tests that run the real embedded model).
+test: $(VENV)/.stamp-all lint
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.stamp-all
-	$(VENV)/bin/ruff check agentinstruct signatures programs metrics compile sft eval tests bench
+	$(VENV)/bin/ruff check core agentinstruct signatures programs metrics compile sft eval tests bench
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -21,6 +21,9 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "generate": "agentinstruct.api",
     "resolve_config": "agentinstruct.api",
+    "evaluate": "agentinstruct.evaluation",
+    "build_orca_bench": "agentinstruct.evaluation",
+    "write_eval_report": "agentinstruct.evaluation",
     "load_suite": "programs.suite",
     "build_program": "programs.suite",
     "SkillProgram": "programs.skill",
@@ -60,8 +63,10 @@ __all__ = [
     "SeedReject",
     "SkillProgram",
     "SkillSpec",
+    "build_orca_bench",
     "build_program",
     "build_role_lms",
+    "evaluate",
     "generate",
     "iter_seeds",
     "load_config",
@@ -70,6 +75,7 @@ __all__ = [
     "load_skills",
     "load_suite",
     "resolve_config",
+    "write_eval_report",
 ]
 
 
@@ -83,6 +89,7 @@ def __getattr__(name: str):
 
 if TYPE_CHECKING:  # pragma: no cover
     from agentinstruct.api import generate, resolve_config
+    from agentinstruct.evaluation import build_orca_bench, evaluate, write_eval_report
     from core.config import (
         GenerationConfig,
         LocalModelConfig,

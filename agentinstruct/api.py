@@ -105,8 +105,8 @@ def generate(
         raise FileNotFoundError(f"{seeds}: seeds path does not exist")
     store = open_request_cache(cfg.cache)
     accountant = Accountant(cfg.budget)
-    role_lms = build_role_lms(cfg.models, overrides=lms, accountant=accountant, store=store)
     stop = StopFlag()
+    role_lms = build_role_lms(cfg.models, overrides=lms, accountant=accountant, store=store, interrupt=stop.event)
 
     def guard() -> None:  # before every LLM call: a requested stop, then the budget
         stop.check()
@@ -133,7 +133,8 @@ def generate(
             "versions": {"agentinstruct": _version(), "dspy": dspy.__version__,
                          "python": platform.python_version()},
         })
-        gate = QualityGate(cfg.quality, run.root) if (cfg.quality.dedup or cfg.quality.decontaminate) else None
+        gate = (QualityGate(cfg.quality, run.root, cfg.evaluation)
+                if (cfg.quality.dedup or cfg.quality.decontaminate) else None)
         unit_backend = None
         if cfg.generation.backend == "ray":
             from agentinstruct.engine.ray_backend import RayBackend
@@ -151,6 +152,7 @@ def generate(
         summary.unpriced_models = sorted(accountant.unpriced)
         summary.cache_hits = accountant.cache_hits
         summary.failed_calls = accountant.failed_calls
+        summary.malformed_answers = accountant.malformed
         summary = merge_usage(summary, run.root / "summary.json")
         if cfg.judging.enabled:
             summary.judging = judging_summary(run.root)

@@ -9,7 +9,9 @@ import typer
 from rich.console import Console
 
 from agentinstruct.cli_commands import (
+    arena_cmd,
     compile_cmd,
+    eval_cmd,
     export_cmd,
     generate_cmd,
     models_cmd,
@@ -53,6 +55,8 @@ for _name, _fn in COMMANDS:
 
 # ``agentinstruct train ...`` comes from ``sft.cli``; its heavy imports (torch, trl) stay lazy.
 app.add_typer(train_app, name="train", help="Fine-tune a student on generated data (SFT, DPO).")
+app.add_typer(arena_cmd.app, name="arena", help="Arena Learning: battles, ratings, mining, the loop.")
+app.add_typer(eval_cmd.app, name="eval", help="Evaluate students: benchmarks, Orca-Bench, reports.")
 
 
 def main() -> None:

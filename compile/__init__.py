@@ -15,4 +15,5 @@ from compile.driver import CompileResult, compile_skill
 from compile.knobs import TuneResult, tune_knobs
 from compile.manifest import CompileManifest
 
-__all__ = ["CompileConfig", "CompileManifest", "CompileResult", "KnobSpace", "TuneConfig", "TuneResult", "compile_skill", "tune_knobs"]
+__all__ = ["CompileConfig", "CompileManifest", "CompileResult", "KnobSpace", "TuneConfig", "TuneResult",
+           "compile_skill", "tune_knobs"]

@@ -2,7 +2,8 @@
 
 An example is one path of the flow: ``seed_text``, ``transformation``, ``instruction_type``, ``goals``,
 ``suggestions`` and the plan's attempts, sampled by ``plan_unit`` exactly as ``generate`` would sample them,
-so programs never sample, and ``forward`` on an example runs the one-path plan generation would run. There are no labels: the judge is the metric. Splits use disjoint seeds.
+so programs never sample, and ``forward`` on an example runs the one-path plan generation would run.
+There are no labels: the judge is the metric. Splits use disjoint seeds.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from pathlib import Path
 
 import dspy
 
+from compile.config import DataSettings
 from core.config import GenerationConfig
 from core.flow.plan import NoCompatibleAgent, plan_unit, unit_rng
 from core.seeds import SeedConfig, SeedDoc, load_seeds
 from core.taxonomy import SkillSpec
-from compile.config import DataSettings
 
 INPUTS = ("seed_text", "transformation", "instruction_type", "goals", "suggestions", "instructions_per_type",
           "generation_attempts", "transform_attempts", "response_attempts", "seed_id")

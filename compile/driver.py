@@ -1,9 +1,10 @@
 """``compile_skill``: build splits from seeds, score the program on held-out seeds, optimise it against the
 judge metric, score it again, and save the program (JSON state) with its manifest.
 
-Every LLM call goes through the compile's metered LMs (``compile.metered_lm``): a persistent request cache
-in the work directory makes a rerun of an interrupted compile re-spend only the calls that were in flight,
-and the meter stops the compile cleanly when its budget is spent, keeping the best program found so far.
+Every LLM call goes through the one LM middleware (``core.lm.metered``): a persistent request cache in the
+work directory makes a rerun of an interrupted compile re-spend only the calls that were in flight, and the
+accountant stops the compile cleanly when its budget is spent, keeping the best program found so far.
+Compiled files carry their skill's provenance (``programs.compiled``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ from pathlib import Path
 
 import dspy
 
+from compile.config import CompileConfig
+from compile.dataset import build_splits
+from compile.evaluate import HeldoutScore, evaluate_heldout
+from compile.focus import FocusedProgram, reached_predictors
+from compile.manifest import CompileManifest, changed_predictors, manifest_path, versions
+from compile.optimizers import OptimizerOutcome, run_optimizer
 from core.config import ModelsConfig
 from core.lm.accounting import Accountant, BudgetExhausted
 from core.lm.cache import STORE_FILE
@@ -24,12 +31,6 @@ from core.lm.request_store import RequestStore
 from core.lm.roles import build_role_lms, role_model_names, unwrapped
 from core.seeds import SeedConfig, SeedDoc
 from core.taxonomy import load_skills
-from compile.config import CompileConfig
-from compile.dataset import build_splits
-from compile.evaluate import HeldoutScore, evaluate_heldout
-from compile.focus import FocusedProgram, reached_predictors
-from compile.manifest import CompileManifest, changed_predictors, manifest_path, versions
-from compile.optimizers import OptimizerOutcome, run_optimizer
 from metrics.jury import Juror
 from metrics.skill_metric import SkillMetric
 from programs import RoleLMs, build_program, program_hash
@@ -149,7 +150,8 @@ def _delta(start: dict, end: dict) -> dict:
     out = {}
     for key, value in end.items():
         if isinstance(value, dict):
-            out[key] = {k: v - start.get(key, {}).get(k, 0) for k, v in value.items() if v != start.get(key, {}).get(k, 0)}
+            before = start.get(key, {})
+            out[key] = {k: v - before.get(k, 0) for k, v in value.items() if v != before.get(k, 0)}
         else:
             out[key] = round(value - start.get(key, 0), 6) if isinstance(value, float) else value - start.get(key, 0)
     return out

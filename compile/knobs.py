@@ -17,6 +17,7 @@ from pathlib import Path
 import dspy
 import yaml
 
+from compile.config import TuneConfig
 from core.config import ModelsConfig, RunConfig
 from core.flow.plan import plan_unit, unit_rng
 from core.lm.accounting import Accountant, BudgetExhausted
@@ -25,7 +26,6 @@ from core.lm.request_store import RequestStore
 from core.lm.roles import build_role_lms
 from core.seeds import SeedDoc, load_seeds
 from core.taxonomy import SkillSpec, load_skills
-from compile.config import TuneConfig
 from metrics.jury import Juror
 from metrics.skill_metric import SkillMetric
 from programs import RoleLMs, build_program
@@ -88,7 +88,8 @@ def _suggest(trial, config: TuneConfig, spec: SkillSpec) -> dict:
 
 
 def _score_trial(spec: SkillSpec, run: RunConfig, seeds: list[SeedDoc], lms: Mapping[str, dspy.BaseLM],
-                 temperatures: Mapping[str, float], metric: SkillMetric, meter: Accountant) -> tuple[float, int, int, int]:
+                 temperatures: Mapping[str, float], metric: SkillMetric,
+                 meter: Accountant) -> tuple[float, int, int, int]:
     """(mean item score, items, failed steps, generation requests) of one knob setting."""
     trial_lms = {role: lm.copy(temperature=temperatures[role]) if role in temperatures else lm
                  for role, lm in lms.items()}

@@ -7,7 +7,7 @@ never live here: a model names the *environment variable* that holds its key (``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -93,6 +93,11 @@ class ModelSpec(_Strict):
     """How long one call keeps retrying 429s (rate limits are retried by time, not by a count)."""
     max_retry_after_s: float = Field(default=120, gt=0)
     """The longest ``Retry-After`` honoured; a longer one (86,400 s, an HTTP date) waits this long."""
+    structured_output: Literal["auto", "json_schema", "json_object", "prompt"] = "auto"
+    """How a structured output is asked for: ``json_schema`` (OpenAI, vLLM, SGLang, Ollama), ``json_object``
+    with the schema (llama.cpp's server), ``prompt`` (the schema in the prompt; malformed answers are asked
+    again), or ``auto``: chosen per provider, and for an OpenAI-compatible ``api_base`` per server software
+    (asked once). See ``core/lm/structured.py``."""
     malformed_attempts: int = Field(default=3, ge=1)
     """Samples of a structured output that does not parse or lacks a required field before the stage
     records ``parse`` (each a new sample; a bad answer is never cached)."""
@@ -177,6 +182,10 @@ class GenerationConfig(_Strict):
     """Overrides each skill's ``refinement.rounds`` when set."""
     refinement_suggestions: int | None = Field(default=None, ge=1, le=10)
     """Overrides each skill's ``refinement.suggestions`` when set."""
+    refinement_rounds_by_node: dict[str, Annotated[int, Field(ge=0, le=10)]] = Field(default_factory=dict)
+    """Refinement rounds per taxonomy node, keyed ``<skill>.<transformation id>`` (refinement runs per
+    transformation path); overrides ``refinement_rounds`` and the skill file there. The arena's complexity
+    feedback (``agentinstruct arena reweight``) writes it."""
     refine_probability: float = Field(default=1.0, ge=0, le=1)
     responses_per_item: int = Field(default=1, ge=1, le=8)
     """Responses sampled per item (distinct rollouts of its last stage); the jury ranks them, the best is
@@ -212,6 +221,38 @@ class CacheConfig(_Strict):
     size_limit_gb: float = Field(default=30, gt=0)
 
 
+class EvaluationConfig(_Strict):
+    """What evaluation reads, and what generation keeps out of its data: one list of benchmark files.
+
+    ``agentinstruct eval run`` evaluates students on ``benchmarks``, and generation's quality gate
+    decontaminates every record against the items of the same files (read by the same loaders), so a
+    benchmark a user evaluates on is never in the data a student is trained on. See docs/evaluation.md.
+    """
+
+    benchmarks: dict[str, str] = Field(default_factory=dict)
+    """Benchmark name (``eval.benchmarks.registry``: mmlu, gsm8k, ifeval, reasoning_gym, ...) -> the local
+    file or directory it is read from (layouts in eval/benchmarks/SOURCES.md)."""
+    students: dict[str, ModelSpec] = Field(default_factory=dict)
+    """Named students besides checkpoints and ``embedded``: any model a ``ModelSpec`` can name (LiteLLM,
+    OpenAI-compatible and vLLM servers), built by ``core.lm.roles.build_lm`` behind the one middleware."""
+    limit: int | None = Field(default=None, ge=1)
+    """Evaluate at most this many items of each benchmark (the first ones, in file order)."""
+    max_new_tokens: int = Field(default=512, ge=1)
+    temperature: float = Field(default=0.0, ge=0.0)
+    """0 is greedy decoding (the default: scores are then reproducible)."""
+    batch_size: int = Field(default=8, ge=1)
+    """Prompts per forward batch of a Hugging Face checkpoint."""
+    seed: int = 0
+    """Seeds sampling, the bootstrap and Orca-Bench's presentation order."""
+    n_boot: int = Field(default=1000, ge=1)
+    """Bootstrap resamples behind every interval."""
+    llm_extraction: bool = True
+    """When the regex finds no answer, the paper's Appendix B extractor (on the judge model) decides; off:
+    an unextracted answer is a miss, and extractive benchmarks need no model besides the student."""
+    audit_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Share of regex-extracted rows also given to the Appendix B LLM extractor (their agreement is reported)."""
+
+
 class RunConfig(_Strict):
     """Everything a generation run needs besides its seeds and output directory."""
 
@@ -222,6 +263,7 @@ class RunConfig(_Strict):
     seeds: SeedConfig = Field(default_factory=SeedConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     judging: JudgingConfig = Field(default_factory=JudgingConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
 
 
 def load_config(path: str | Path | None) -> RunConfig:

@@ -45,11 +45,11 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "MODEL_INFO_USERS",
-    "memoize_structured_outputs",
     "BudgetedBootstrap",
     "BudgetedMIPROv2",
     "ResponseFormatHook",
     "engine_spec",
+    "memoize_structured_outputs",
     "request_to_dict",
     "response_from_dict",
     "response_to_dict",

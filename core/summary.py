@@ -55,6 +55,8 @@ class RunSummary(BaseModel):
     """Requests served by the request cache (free)."""
     failed_calls: int = 0
     """Calls that reached a model and failed (they count against the call budget)."""
+    malformed_answers: int = 0
+    """Structured answers refused by the LM middleware (not JSON, a field missing, cut) and asked again."""
     invocations: int = 1
     """How many invocations of ``generate`` (the first and each ``--resume``) the usage figures add up."""
     usage_this_invocation: UsageTotals = Field(default_factory=UsageTotals)

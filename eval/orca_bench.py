@@ -81,6 +81,8 @@ class OrcaBenchResult(BaseModel):
     student: str = ""
     settings: GenerationSettings | None = None
     """How the student generated (set by :func:`run_orca_bench`)."""
+    answers: dict[str, list[str]] = Field(default_factory=dict)
+    """The student's answer to every assistant turn, by item id (set by :func:`run_orca_bench`)."""
 
 
 def _orders(config: OrcaBenchConfig, prompt: TurnPrompt) -> list[str]:
@@ -163,4 +165,4 @@ def run_orca_bench(
     settings = settings or GenerationSettings()
     answers = generate_answers(items, student, settings)
     result = score_orca_bench(items, answers, judge, config)
-    return result.model_copy(update={"student": student.name, "settings": settings})
+    return result.model_copy(update={"student": student.name, "settings": settings, "answers": answers})

@@ -29,6 +29,7 @@ from programs.item import (
     min_passage_words,
     require_text,
 )
+from programs.output_checks import OutputRejected, check_edit, check_output, refused_not_cached
 from programs.role_lms import RoleLMs
 from signatures import Edit, EditInstruction, GenerateInstruction, Suggest, Transform, specialize
 
@@ -91,9 +92,11 @@ class FlowProgram(dspy.Module):
         """One transformation call (``config`` goes to the predictor, e.g. a ``rollout_id``)."""
         if self.spec.transformation(transformation).identity:
             return seed_text
-        with self.lms.use("transformer"):
+        where = f"transformation {transformation}"
+        with refused_not_cached(), self.lms.use("transformer"):
             passage = self.transformers[transformation](seed_text=seed_text, config=config).passage
-        return require_text(passage, f"transformation {transformation}", min_passage_words(seed_text))
+            passage = require_text(passage, where, min_passage_words(seed_text))
+            return check_output(passage, where, seed_text, "passage")
 
     def generate(self, passage: str, instruction_type: str, count: int = 1, attempts: int | None = None) -> list[str]:
         """Seed Instruction Generation: up to ``count`` distinct instructions of one type about the passage.
@@ -106,25 +109,32 @@ class FlowProgram(dspy.Module):
         instructions: list[str] = []
         rejected: list[str] = []
         failed: Exception | None = None
+        where = f"generator {instruction_type}"
         for rollout in range(max(attempts or count, count)):
             if len(instructions) >= count:
                 break
             config = {"rollout_id": rollout} if rollout else {}
             try:
-                with self.lms.use("generator"):
+                with refused_not_cached(), self.lms.use("generator"):
                     text = self.generators[instruction_type](passage=passage, config=config).task
+                    text = require_text(text, where) if isinstance(text, str) and text.strip() else ""
+                    if instruction_problem(text, passage) is not None or text in instructions:
+                        rejected.append(text)
+                        raise EmptyOutputError(f"{where}: unusable instruction {text[:60]!r}")
+                    text = check_output(text, where, passage, "instruction")
+            except OutputRejected as exc:  # hostile or degenerate: the last one is raised when none is usable
+                failed = exc
+                continue
+            except EmptyOutputError:
+                continue  # counted in ``rejected``; its cached answer is forgotten
             except Exception as exc:
                 if classify(exc) not in RETRIED_REASONS:
                     raise
                 failed = exc  # a cut-off or malformed sample: the next attempt is a new one
                 continue
-            text = text.strip() if isinstance(text, str) else ""
-            if instruction_problem(text, passage) is None and text not in instructions:
-                instructions.append(text)
-            else:
-                rejected.append(text)
+            instructions.append(text)
         if not instructions:
-            if failed is not None and not rejected:
+            if isinstance(failed, OutputRejected) or (failed is not None and not rejected):
                 raise failed
             cut = f" (and {classify(failed)} failures)" if failed is not None else ""
             raise EmptyOutputError(f"generator {instruction_type} produced no usable instruction{cut}: "
@@ -134,26 +144,36 @@ class FlowProgram(dspy.Module):
     def refine(self, item: PassageItem, goal: str, suggestions: int) -> list[PassageItem]:
         """One suggester/editor round: each suggestion becomes one edited (passage, instruction) pair."""
         spec_goal = self.spec.goal(goal)
-        with self.lms.use("suggester"):
+        context = f"{item.passage}\n\n{item.instruction}"
+        with refused_not_cached(), self.lms.use("suggester"):
             proposed = self.suggesters[goal](
                 passage=item.passage, instruction=item.instruction, count=suggestions
             ).suggestions
-        proposed = [s.strip() for s in proposed if isinstance(s, str) and s.strip()][:suggestions]
-        if not proposed:
-            raise EmptyOutputError(f"suggester {goal} produced no suggestion")
+            proposed = [check_output(require_text(s, f"suggester {goal}"), f"suggester {goal}", context,
+                                     "suggestion") for s in proposed if isinstance(s, str) and s.strip()][:suggestions]
+            if not proposed:
+                raise EmptyOutputError(f"suggester {goal} produced no suggestion")
         edited = []
         for suggestion in proposed:
-            with self.lms.use("editor"):
+            where = f"editor {goal}"
+            with refused_not_cached(), self.lms.use("editor"):
                 out = self.editors[goal](
                     passage=item.passage, instruction=item.instruction, suggestion=suggestion
                 )
-            passage = item.passage
-            if spec_goal.edits_passage:
-                passage = require_text(out.modified_passage, f"editor {goal} (passage)",
-                                        min_passage_words(item.passage))
+                passage = item.passage
+                if spec_goal.edits_passage:
+                    passage = check_output(require_text(out.modified_passage, f"{where} (passage)",
+                                                        min_passage_words(item.passage)),
+                                           f"{where} (passage)", context, "passage")
+                instruction = check_output(require_text(out.modified_instruction, where, MIN_INSTRUCTION_WORDS),
+                                           where, f"{context}\n\n{suggestion}", "instruction")
+                before, after = [item.instruction], [instruction]
+                if spec_goal.edits_passage:
+                    before, after = [item.passage, item.instruction], [passage, instruction]
+                check_edit(where, before, after, context)
             edited.append(PassageItem(
                 passage=passage,
-                instruction=require_text(out.modified_instruction, f"editor {goal}", MIN_INSTRUCTION_WORDS),
+                instruction=instruction,
                 instruction_type=item.instruction_type,
                 transformation=item.transformation,
                 round=item.round + 1,

@@ -41,7 +41,7 @@ def save_compiled(program: dspy.Module, spec: SkillSpec, path: str | Path) -> Pa
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = program.dump_state()
-    for name, entry in state.items():
+    for _name, entry in state.items():
         if isinstance(entry, dict):
             entry["lm"] = None  # models are configuration, never part of a compiled file
     state[PROVENANCE] = provenance(program, spec)

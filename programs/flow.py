@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Protocol
 from core.flow.failures import classify, excerpt
 from core.flow.outcome import Example, UnitOutcome
 from core.flow.plan import UnitPlan
+from core.safe_text import safe_text
 from core.seeds import SeedDoc
 from programs.item import RETRIED_REASONS, PassageItem
+from programs.output_checks import check_messages, refused_not_cached
 from programs.role_lms import resample
 
 if TYPE_CHECKING:
@@ -140,11 +142,17 @@ def finish_item(finish, item: PassageItem, attempts: int = 1, first: int = 0) ->
     """The last stage for one item, sampled afresh (``resample``) up to ``attempts`` times while it fails
     with a reason a new sample may fix (a degenerate or cut-off output). A check's ``Rejected`` (failed
     tests, a call against the API schema) is final: it is the verdict on the item, not a bad sample.
-    ``first`` is the rollout id of the first try (a further candidate response starts past the others)."""
+    ``first`` is the rollout id of the first try (a further candidate response starts past the others).
+    Every turn the stage wrote is checked (``programs.output_checks.check_messages``) before it is kept;
+    a refused one is forgotten by the request cache."""
     for n in range(max(1, attempts)):
         try:
-            with resample(first + n):
-                return finish(item)
+            with resample(first + n), refused_not_cached():
+                done = finish(item)
+                check_messages(done.messages, f"{item.passage}\n\n{item.instruction}")
+                if item.response is not None:
+                    item.response = safe_text(item.response)
+                return done
         except Rejected:
             raise
         except Exception as exc:

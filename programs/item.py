@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from core.safe_text import safe_text
+
 
 @dataclass
 class PassageItem:
@@ -36,9 +38,12 @@ class EmptyOutputError(ValueError):
 
 
 MIN_INSTRUCTION_WORDS = 3
-RETRIED_REASONS = frozenset({"validation", "truncation", "parse"})
-"""Failures a new sample may fix (a degenerate, overlong or malformed output); others (auth, budget, provider
-errors, a stop) are not retried here (the engine retries transient provider errors itself)."""
+RETRIED_REASONS = frozenset({"validation", "truncation", "parse", "ambiguous", "refusal", "degenerate", "too_long",
+                             "edit_noop", "drift"})
+"""Failures a new sample may fix (a degenerate, overlong or malformed output, a refusal, an edit that changed
+nothing or drifted); others are not retried here: an output carrying a secret, a planted token or an
+unknown URL took it from its input, which a new sample sees again; auth, budget, provider errors and a stop
+are not the output's fault (the engine retries transient provider errors itself)."""
 MIN_PASSAGE_WORDS = 25
 """A transformed or edited passage shorter than this (or than half its source) is a failed transformation."""
 
@@ -73,8 +78,11 @@ def instruction_problem(text: str, passage: str) -> str | None:
 
 
 def require_text(value: object, where: str, min_words: int = 1) -> str:
-    """The stripped text, or ``EmptyOutputError`` when it is empty, a bare template placeholder (``{response}``)
-    or shorter than ``min_words`` words."""
+    """The stripped text made safe to write (``safe_text``: no lone surrogate, NUL or control character), or
+    ``EmptyOutputError`` when it is empty, a bare template placeholder (``{response}``) or shorter than
+    ``min_words`` words."""
+    if isinstance(value, str):
+        value = safe_text(value)
     if not isinstance(value, str) or not value.strip():
         raise EmptyOutputError(f"{where} produced an empty output")
     if _PLACEHOLDER.match(value.strip()):

@@ -55,9 +55,13 @@ class DataConfig(StrictModel):
 
 
 class SFTDataConfig(DataConfig):
-    """SFT records, optionally filtered by their judge scores."""
+    """SFT records, optionally filtered by their judge scores; held-out evaluation records refused."""
 
     score_filter: ScoreFilter | None = None
+    heldout: list[Path] = Field(default_factory=list)
+    """Held-out files (or run directories, ``heldout/`` folders) whose record ids are refused from every
+    source, on top of each run directory's own ``RUN/heldout/*.json``: for data that left its run (an
+    exported dataset with an ``id`` column)."""
 
 
 class ModelConfig(StrictModel):

@@ -23,6 +23,8 @@ class SourceStats:
     read: int
     kept: int
     used: int
+    heldout: int = 0
+    """Records refused because evaluation holds them out (counted in ``read``, not in ``kept``)."""
 
 
 def weighted_indices(n: int, weight: float, rng: random.Random) -> list[int]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from core.heldout import HELDOUT_DIR, heldout_ids
 from sft.deps import require
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,25 @@ class ResolvedSource:
     def signature(self) -> list[tuple[str, int, int]]:
         """(path, size, mtime) of every file, so caches keyed on it notice edited shards."""
         return [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in self.files]
+
+    def run_dirs(self) -> list[Path]:
+        """The run directory this source lies in, if any: the path itself, or the run holding its
+        ``data/`` folder or shard file (a run directory has a ``data/`` folder)."""
+        p = self.path
+        for candidate in (p, p.parent, p.parent.parent):
+            if (candidate / "data").is_dir() and (candidate == p or p.is_relative_to(candidate / "data")):
+                return [candidate]
+        return []
+
+
+def heldout_for(source: ResolvedSource, extra: list[Path] | tuple[Path, ...] = ()) -> set[str]:
+    """The record ids training must refuse from ``source``: the held-out sets of its run directory
+    (``RUN/heldout/*.json``, written by ``agentinstruct eval orca-bench``) and those named in ``extra``."""
+    roots = [r for r in source.run_dirs() if (r / HELDOUT_DIR).is_dir()]
+    ids = heldout_ids([*roots, *extra])
+    if ids:
+        logger.info("%s: %d held-out record ids are left out", source.path, len(ids))
+    return ids
 
 
 def resolve_source(path: str | Path) -> ResolvedSource:

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 
 import dspy
 
-from core.config import ModelSpec, RunConfig
-from core.lm.accounting import Accountant, BudgetExhausted, UsageRecord, usage_journal
-from core.flow.outcome import FatalRunError, UnitOutcome
 from agentinstruct.engine.unit import run_unit
+from core.config import ModelSpec, RunConfig
+from core.flow.outcome import FatalRunError, UnitOutcome
+from core.lm.accounting import Accountant, BudgetExhausted, UsageRecord, usage_journal
 from core.seeds import SeedDoc
 
 log = logging.getLogger(__name__)

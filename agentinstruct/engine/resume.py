@@ -73,6 +73,7 @@ def merge_usage(summary: RunSummary, previous_path: Path) -> RunSummary:
         setattr(summary, field, merged)
     summary.cache_hits += before.cache_hits
     summary.failed_calls += before.failed_calls
+    summary.malformed_answers += before.malformed_answers
     summary.invocations = before.invocations + 1
     summary.unpriced_models = sorted(set(summary.unpriced_models) | set(before.unpriced_models))
     return summary

@@ -5,8 +5,8 @@ from __future__ import annotations
 from core.config import GenerationConfig
 from core.flow.contract import SkillRunner
 from core.flow.outcome import FatalRunError, UnitOutcome
-from core.lm.accounting import BudgetExhausted, current_skill
 from core.flow.plan import NoCompatibleAgent, plan_unit, unit_rng
+from core.lm.accounting import BudgetExhausted, current_skill
 from core.seeds import SeedDoc
 
 

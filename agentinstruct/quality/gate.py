@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentinstruct.export.run_reader import iter_run_records
-from core.config import QualityConfig
+from core.config import EvaluationConfig, QualityConfig
 from eval.benchmarks import default_eval_paths
+from eval.benchmarks.texts import benchmark_texts
 from agentinstruct.quality.decontam import Decontaminator
 from agentinstruct.quality.dedup import NearDuplicateIndex
 from agentinstruct.quality.text import record_text
@@ -30,7 +31,7 @@ class QualityGate:
 
     REASONS = ("contaminated", "duplicate")
 
-    def __init__(self, config: QualityConfig, run_dir: Path):
+    def __init__(self, config: QualityConfig, run_dir: Path, evaluation: EvaluationConfig | None = None):
         self.config = config
         self.run_dir = Path(run_dir)
         self.counts: dict[str, int] = dict.fromkeys(self.REASONS, 0)
@@ -43,11 +44,16 @@ class QualityGate:
         if config.dedup:
             self._build_index()
         if config.decontaminate:
+            # The benchmark files evaluation reads (``evaluation.benchmarks``), through their own loaders,
+            # plus the raw evaluation sets (``quality.eval_paths``; None: the project's own).
             paths = config.eval_paths if config.eval_paths is not None else default_eval_paths()
-            if not paths:
+            benchmarks = evaluation.benchmarks if evaluation is not None else {}
+            if not paths and not benchmarks:
                 log.warning("decontamination is on but no evaluation sets are configured: nothing to check")
             self._deco = Decontaminator.from_paths([Path(p) for p in paths], n=config.ngram,
                                                    min_overlap=config.min_overlap)
+            for source, text in benchmark_texts(benchmarks):
+                self._deco.add(source, text)
 
     def _build_index(self) -> None:
         kw = {"threshold": self.config.dedup_threshold, "shingle": self.config.shingle}

@@ -5,8 +5,10 @@ carries a JSON schema (DSPy's JSONAdapter), the reply is a JSON object that sati
 derived from a hash of the request. Faults are injected deterministically per (request, attempt): HTTP 429
 with or without ``Retry-After``, HTTP 500, malformed (cut-off) JSON content, and hangs past the client's
 timeout; and, after a
-number of requests, 401 (revoked key) or 429 ``insufficient_quota`` on every request. The server
-stops by itself after ``max_seconds`` or ``max_requests``.
+number of requests, 401 (revoked key) or 429 ``insufficient_quota`` on every request. A ``script``
+(request body, request number -> ``Scripted`` or None) replaces any reply with one of its own: a chosen
+status, headers, assistant content, finish reason, or a raw body (the adversarial tests replay hostile model
+outputs and provider faults with it). The server stops by itself after ``max_seconds`` or ``max_requests``.
 
 Run it standalone with ``python -m agentinstruct.testing.mock_openai --port 8000``.
 """
@@ -45,6 +47,20 @@ class Faults:
     """Every request after this many is refused with 401 (a revoked key)."""
     quota_after: int | None = None
     """Every request after this many gets 429 ``insufficient_quota`` (an exhausted account, not a rate limit)."""
+
+
+@dataclass
+class Scripted:
+    """One scripted reply: ``content`` as the assistant message of a 200 (with ``finish_reason``), or a
+    ``status`` with an error ``body`` (a dict is sent as JSON, a string as it is: a non-JSON body)."""
+
+    content: str | None = None
+    status: int = 200
+    body: dict | str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    finish_reason: str = "stop"
+    choices: bool = True
+    """False: a 200 whose ``choices`` list is empty."""
 
 
 @dataclass
@@ -130,8 +146,10 @@ class MockOpenAIServer:
     """The server, run on its own event loop thread: ``with MockOpenAIServer(...) as server: server.url``."""
 
     def __init__(self, latency_s: float = 0.2, faults: Faults | None = None, max_seconds: float = 600,
-                 max_requests: int = 1_000_000, port: int = 0):
+                 max_requests: int = 1_000_000, port: int = 0, script=None):
         self.latency_s = latency_s
+        self.script = script
+        """(request body, request number) -> ``Scripted`` or None (the ordinary reply)."""
         self.faults = faults or Faults()
         self.max_seconds = max_seconds
         self.max_requests = max_requests
@@ -190,6 +208,10 @@ class MockOpenAIServer:
         if refused is not None:
             await asyncio.sleep(self.latency_s)
             return refused
+        scripted = self.script(body, self.stats.requests) if self.script is not None else None
+        if scripted is not None:
+            await asyncio.sleep(self.latency_s)
+            return self._scripted(body, scripted)
         key = json.dumps([body.get("messages"), body.get("response_format"), body.get("temperature"),
                           body.get("seed")], sort_keys=True)
         fault = self._fault(key)
@@ -221,6 +243,25 @@ class MockOpenAIServer:
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                       "total_tokens": prompt_tokens + completion_tokens},
         })
+
+    def _scripted(self, body: dict, scripted: Scripted) -> web.Response:
+        """The reply a script chose."""
+        self.stats.by_status[scripted.status] += 1
+        self.stats.faults["scripted"] += 1
+        if scripted.body is not None:
+            if isinstance(scripted.body, str):
+                return web.Response(text=scripted.body, status=scripted.status, headers=scripted.headers,
+                                    content_type="application/json")
+            return web.json_response(scripted.body, status=scripted.status, headers=scripted.headers)
+        content = content_for(body) if scripted.content is None else scripted.content
+        self.stats.completions += 1
+        choices = [{"index": 0, "finish_reason": scripted.finish_reason,
+                    "message": {"role": "assistant", "content": content}}] if scripted.choices else []
+        return web.json_response({
+            "id": f"mock-{self.stats.requests}", "object": "chat.completion", "created": int(time.time()),
+            "model": body.get("model", "mock"), "choices": choices,
+            "usage": {"prompt_tokens": 1, "completion_tokens": max(1, len(content.split())), "total_tokens": 2},
+        }, status=scripted.status, headers=scripted.headers)
 
     async def _main(self) -> None:
         self._stop = asyncio.Event()

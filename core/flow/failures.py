@@ -5,10 +5,16 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.records import Scores
+from core.redact import redact
+from core.safe_text import escape_controls
 
 REASONS = (
     "parse", "refusal", "truncation", "content_filter", "timeout", "rate_limit", "auth",
     "validation", "sandbox", "seed", "provider", "budget", "stopped", "internal", "check", "judge",
+    # model outputs refused by the checks (core.lm.metered, programs.output_checks)
+    "ambiguous", "degenerate", "secret", "injection", "untrusted_url", "edit_noop", "drift", "too_long",
+    # a request the provider refuses as such (400 invalid parameter, 404 model not found): retrying cannot help
+    "invalid_request",
 )
 
 # DSPy / LiteLLM / engine exception class names -> reason code (matched by name: no SDK imports).
@@ -35,10 +41,13 @@ _BY_CLASS = {
     "PermissionDeniedError": "auth",
     "BudgetExceededError": "auth",
     "CallsHalted": "auth",
-    "LMInvalidRequestError": "provider",
+    "LMInvalidRequestError": "invalid_request",
+    "LMUnsupportedModelError": "invalid_request",
+    "NotFoundError": "invalid_request",
+    "UnsupportedParamsError": "invalid_request",
     "LMServerError": "provider",
     "LMTransportError": "provider",
-    "BadRequestError": "provider",
+    "BadRequestError": "invalid_request",
     "APIConnectionError": "provider",
     "ServiceUnavailableError": "provider",
     "InternalServerError": "provider",
@@ -82,10 +91,14 @@ def classify(exc: BaseException) -> str:
     """The reason code for an exception raised by a model call or a validation step.
 
     DSPy wraps provider and engine errors, so the whole ``__cause__`` chain is examined and the innermost
-    known class decides (``OutputTruncated`` inside ``LMUnexpectedError`` is a truncation).
+    known class decides (``OutputTruncated`` inside ``LMUnexpectedError`` is a truncation). An exception
+    that names its own reason (a ``reason_code`` attribute, e.g. ``OutputRejected``) decides, the outermost first.
     """
     found = None
     for link in _chain(exc):
+        own = getattr(link, "reason_code", None)
+        if own in REASONS:
+            return own
         for cls in type(link).__mro__:
             if cls.__name__ in _BY_CLASS:
                 found = _BY_CLASS[cls.__name__]
@@ -93,12 +106,14 @@ def classify(exc: BaseException) -> str:
     if found:
         return found
     text = str(exc).lower()
-    if "finish_reason" in text and "length" in text or "truncat" in text:
+    if ("finish_reason" in text and "length" in text) or "truncat" in text:
         return "truncation"
     return "internal"
 
 
 def excerpt(exc: BaseException, limit: int = 300) -> str:
-    """A short, single-line excerpt of an exception message."""
-    text = " ".join(str(exc).split())
+    """A short, single-line excerpt of an exception message, redacted (``core.redact``): a key an output or a
+    provider error carried never reaches failures.jsonl or a log."""
+    text = redact(" ".join(str(exc)[: limit * 4 + 256].split()))
+    text = escape_controls(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -67,7 +67,8 @@ def choose_skills(applicable: list[str], run_seed: int, seed_id: str, config: Ge
     chosen = list(applicable)
     if config.skills_per_seed is not None and config.skills_per_seed < len(applicable):
         rng = unit_rng(run_seed, seed_id, "\x00skills")
-        weight = lambda s: config.skill_weights.get(s, 1.0)
+        def weight(s):
+            return config.skill_weights.get(s, 1.0)
         if config.skill_sampling == "balanced" and met is not None:
             pool = [s for s in applicable if weight(s) > 0]
             ties = {s: rng.random() for s in pool}
@@ -109,8 +110,9 @@ def plan_unit(spec: SkillSpec, seed: SeedDoc, rng: random.Random, config: Genera
         types = _sample(rng, spec.types_for(transformation.id), config.instruction_types_per_passage,
                         spec.name, config)
         goals: list[str] = []
-        if spec.refinement.goals and rounds and rng.random() < config.refine_probability:
-            goals = [_sample(rng, spec.refinement.goals, 1, spec.name, config)[0].id for _ in range(rounds)]
+        path_rounds = config.refinement_rounds_by_node.get(f"{spec.name}.{transformation.id}", rounds)
+        if spec.refinement.goals and path_rounds and rng.random() < config.refine_probability:
+            goals = [_sample(rng, spec.refinement.goals, 1, spec.name, config)[0].id for _ in range(path_rounds)]
         paths.append(PathPlan(transformation.id, [t.id for t in types], goals))
     return UnitPlan(paths=paths, instructions_per_type=config.instructions_per_type, suggestions=suggestions,
                     generation_attempts=max(config.generation_attempts, config.instructions_per_type),

@@ -27,10 +27,11 @@ from collections.abc import Callable
 from typing import Any
 
 import dspy
-from dspy.utils.exceptions import LMAuthError, LMBillingError, LMRateLimitError, is_retryable_lm_error
+from dspy.utils.exceptions import LMAuthError, LMBillingError, LMRateLimitError
 
 from core.flow.failures import excerpt
 from core.lm.limiter import ModelLimiter
+from core.lm.replies import EmptyReply, is_empty_reply, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ class LimitedLM(dspy.LM):
             with self.limiter.slot(tokens) as permit:
                 try:
                     outputs = super().__call__(prompt, messages=messages, **kwargs)
+                    if is_empty_reply(outputs):  # a 200 with no choice in it: transient (core.lm.replies)
+                        raise EmptyReply(self.model)
                 except (LMAuthError, LMBillingError) as exc:
                     self.limiter.halt(f"{type(exc).__name__}: {excerpt(exc, 200)}")
                     raise
@@ -107,7 +110,7 @@ class LimitedLM(dspy.LM):
 
     def _retry_delay(self, exc: Exception, permit, attempt: int, rate_limited: int, started: float) -> float | None:
         """Seconds to wait before the next attempt, or None when ``exc`` is final."""
-        if not is_retryable_lm_error(exc):
+        if not is_transient(exc):  # DSPy's retryable errors, and a 200 whose body is not JSON
             return None
         if isinstance(exc, LMRateLimitError):
             hint = getattr(exc, "retry_after", None)

@@ -147,6 +147,8 @@ class LlamaCppEngine:
     """A DSPy engine over an in-process ``llama_cpp.Llama``."""
 
     supports_response_schema = True
+    structured_output = "json_object"
+    """How the schema reaches llama.cpp (``core.lm.structured`` modes; read for the run manifest)."""
     compact_prompts = True
     """Prompts go through ``CompactJSONAdapter`` (plain wording, length floors): see ``adapter_for``."""
     supports_function_calling = False

@@ -10,9 +10,16 @@ and retries; the embedded llama.cpp model; a ``DummyLM``) in a ``dspy.LM`` whose
    completed: a failed call is never cached, so a rerun asks again;
 3. checks a structured answer before it is kept (the request asked for JSON: the reply must parse strictly
    as a JSON object with every required field, and must not be cut at ``max_tokens``): a malformed answer
-   is never cached, and is asked again (a new sample) up to ``malformed_attempts`` times; the last one goes
-   back uncached, for the adapter to fail on and the flow to record as ``parse``. DSPy's lenient JSON
-   repair would otherwise accept a cut-off answer as a valid one.
+   is never cached, and is asked again (a new sample) up to ``malformed_attempts`` times; when the last one
+   is malformed too, ``MalformedAnswer`` is raised with the reason the flow records (``truncation``,
+   ``ambiguous``, ``parse``, ``content_filter``, ``too_long``). DSPy's lenient JSON repair would otherwise
+   accept a cut-off answer, a Python dict repr or the first of two objects as a valid one. A request is
+   structured when it carries a ``response_format`` or is made under a ``JSONAdapter``; for every request a
+   ``content_filter`` finish and an answer far past its ``max_tokens`` are refused the same way.
+
+Every answer a call is served (from the store or the model) is announced to ``answers_served()`` when one is
+open: a stage that refuses what it was served (``programs.output_checks``) calls ``forget`` on them, so a
+semantically refused answer is never replayed from the cache by a rerun.
 
 Generation, compile, the knob study, evaluation and the arena all build their models this way
 (``core.lm.roles.build_role_lms(..., accountant=, store=)``). The cache key is the request as data plus
@@ -23,8 +30,12 @@ id: the n-th sample of a prompt is its own entry.
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import contextvars
 import json
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import dspy
@@ -38,6 +49,56 @@ from core.lm.compact_adapter import wants_compact_prompts
 from core.lm.request_store import RequestStore, request_key
 
 log = logging.getLogger(__name__)
+
+_SERVED: contextvars.ContextVar[list | None] = contextvars.ContextVar("agentinstruct_served", default=None)
+
+
+class MalformedAnswer(RuntimeError):
+    """Every sample of a structured answer was malformed; ``reason_code`` is the failure reason."""
+
+    def __init__(self, problem: str):
+        super().__init__(f"malformed structured answer: {problem}")
+        self.reason_code = getattr(problem, "reason", "parse")
+
+
+class Problem(str):
+    """Why an answer is unusable (the text), with the failure reason it is recorded under."""
+
+    reason = "parse"
+
+    def __new__(cls, text: str, reason: str = "parse"):
+        obj = super().__new__(cls, text)
+        obj.reason = reason
+        return obj
+
+
+@contextlib.contextmanager
+def answers_served() -> Iterator[list[tuple[RequestStore, str]]]:
+    """Collect (store, key) of every answer served to the enclosed calls (nested collections each see them)."""
+    served: list[tuple[RequestStore, str]] = []
+    outer = _SERVED.get()
+    token = _SERVED.set(served)
+    try:
+        yield served
+    finally:
+        _SERVED.reset(token)
+        if outer is not None:
+            outer.extend(served)
+
+
+def forget(served: list[tuple[RequestStore, str]]) -> int:
+    """Remove answers collected by ``answers_served`` from their stores; returns how many were removed."""
+    removed = 0
+    for store, key in served:
+        removed += store.delete(key)
+    served.clear()
+    return removed
+
+
+def _announce(store: RequestStore | None, key: str | None) -> None:
+    served = _SERVED.get()
+    if served is not None and store is not None and key is not None:
+        served.append((store, key))
 
 
 class MeteredEngine:
@@ -64,23 +125,26 @@ class MeteredEngine:
     def complete(self, request: Request) -> Response:
         """The response to ``request``: cached, or one metered call of the inner LM."""
         model = self.inner.model
-        key = request_key(endpoint(self.inner), request_to_dict(request), self.salt)
+        key = None
         if self.store is not None:
+            key = request_key(endpoint(self.inner), request_to_dict(request), self.salt)
             cached = self.store.get(key)
             if cached is not None:
                 self.accountant.hit()
+                _announce(self.store, key)
                 return response_from_dict(cached)
         for sample in range(self.malformed_attempts):
             response = self._call(model, request)
             problem = structure_problem(request, response)
             if problem is None:
-                if self.store is not None:
+                if self.store is not None and key is not None:
                     self.store.put(key, model, response_to_dict(response))
+                    _announce(self.store, key)
                 return response
             self.accountant.malformed_answer()
             log.info("%s: malformed structured answer (%s), sample %d of %d", model, problem, sample + 1,
                      self.malformed_attempts)
-        return response  # uncached: the adapter fails on it and the flow records why
+        raise MalformedAnswer(problem)  # never cached, never repaired into a record
 
     def _call(self, model: str, request: Request) -> Response:
         """One metered call of the inner LM."""
@@ -133,30 +197,82 @@ def metered(inner: dspy.BaseLM, accountant: Accountant, store: RequestStore | No
                      **settings)
 
 
+MIN_TEXT_CAP = 65_536
+CHARS_PER_TOKEN_CAP = 16
+"""An answer longer than ``max(MIN_TEXT_CAP, CHARS_PER_TOKEN_CAP * max_tokens)`` characters ignored its
+``max_tokens`` (a hostile or broken server): refused as ``too_long`` before it is cached or parsed."""
+
+
 def structure_problem(request: Request, response: Response) -> str | None:
-    """Why a structured answer is unusable (None when it is fine, or when no structure was asked for)."""
-    fmt = getattr(request.config, "response_format", None)
-    if not fmt:
-        return None
+    """Why an answer is unusable (None when it is fine): for every request a content-filter finish or an
+    answer far past ``max_tokens``; for a structured one (a ``response_format``, or a ``JSONAdapter`` in use)
+    anything but one strict JSON object with every required field, not cut at ``max_tokens``. The returned
+    text is a ``Problem`` whose ``reason`` is the failure reason."""
     parts = getattr(response.message, "parts", None) or ()
     texts = [p.text for p in parts if isinstance(getattr(p, "text", None), str)]
+    if response.finish_reason == "content_filter":
+        return Problem("content filtered by the provider", "content_filter")
     if not texts and parts:
         return None  # a tool call or another non-text answer: the adapter checks it
-    if response.finish_reason == "length":
-        return "cut at max_tokens"
     text = "".join(texts).strip()
+    max_tokens = getattr(request.config, "max_tokens", None) or 0
+    if len(text) > max(MIN_TEXT_CAP, CHARS_PER_TOKEN_CAP * max_tokens):
+        return Problem(f"{len(text):,} characters for max_tokens={max_tokens}", "too_long")
+    fmt = getattr(request.config, "response_format", None)
+    if not fmt and not _json_adapter_in_use():
+        return None
+    if response.finish_reason == "length":
+        return Problem("cut at max_tokens", "truncation")
+    if not text:
+        return Problem("an empty answer")
     if text.startswith("```"):
         text = text.strip("`").removeprefix("json").strip()
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return "not JSON"
-    if not isinstance(value, dict):
-        return f"a JSON {type(value).__name__}, not an object"
+    problem = _one_json_object(text)
+    if problem is not None:
+        return problem
     schema = fmt.get("schema") if isinstance(fmt, dict) else None
     required = (schema or {}).get("required") or []
-    missing = [name for name in required if name not in value]
-    return f"missing fields {missing}" if missing else None
+    missing = [name for name in required if name not in json.loads(text)]
+    return Problem(f"missing fields {missing}") if missing else None
+
+
+def _one_json_object(text: str) -> Problem | None:
+    """Why ``text`` is not exactly one strict JSON object (no NaN, no repeated key, nothing after it)."""
+    def strict_pairs(pairs):
+        keys = [k for k, _ in pairs]
+        if len(keys) != len(set(keys)):
+            raise ValueError("a repeated key")
+        return dict(pairs)
+
+    def no_constants(name):
+        raise ValueError(f"{name} is not JSON")
+
+    decoder = json.JSONDecoder(object_pairs_hook=strict_pairs, parse_constant=no_constants)
+    try:
+        value, end = decoder.raw_decode(text)
+    except ValueError as exc:
+        try:
+            repr_value = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            repr_value = None
+        if isinstance(repr_value, dict):
+            return Problem("a Python dict repr, not JSON")
+        return Problem(f"not JSON ({str(exc)[:60]})")
+    rest = text[end:].strip()
+    if rest:
+        try:
+            decoder.raw_decode(rest)
+        except ValueError:
+            return Problem("text after the JSON value")
+        return Problem("two JSON values: which one is the answer is ambiguous", "ambiguous")
+    if not isinstance(value, dict):
+        return Problem(f"a JSON {type(value).__name__}, not an object")
+    return None
+
+
+def _json_adapter_in_use() -> bool:
+    """Whether the call is made under a ``JSONAdapter`` (it asks for JSON by prompt when no schema is sent)."""
+    return isinstance(dspy.settings.adapter, dspy.JSONAdapter)
 
 
 def _spent_usage(exc: BaseException) -> dict:

@@ -17,9 +17,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-log = logging.getLogger(__name__)
-
 from core.dspy_internals import MODEL_INFO_USERS as _USERS
+
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _installed = False

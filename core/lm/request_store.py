@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import logging
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,11 @@ class RequestStore:
             self._writes += 1
             if self.size_limit_bytes and self._writes % self.PRUNE_EVERY == 0:
                 self._prune()
+
+    def delete(self, key: str) -> int:
+        """Forget the response for ``key`` (an answer a check refused: a rerun asks again); 1 if one was stored."""
+        with self._lock:
+            return self._conn.execute("DELETE FROM responses WHERE key = ?", (key,)).rowcount
 
     def _prune(self) -> None:
         """Evict the oldest entries while the database is larger than its limit (caller holds the lock)."""

@@ -22,10 +22,10 @@ from core.dspy_internals import memoize_structured_outputs
 from core.lm import model_metadata_cache
 from core.config import ROLES, ConfigError, ModelsConfig, ModelSpec
 from core.lm.accounting import Accountant
-from core.lm.limited_lm import LimitedLM
 from core.lm.limiter import ModelLimiter
 from core.lm.metered import MeteredLM, metered
 from core.lm.request_store import RequestStore
+from core.lm.structured import OPENAI_COMPATIBLE, StructuredLM, choose_mode, structured_mode
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,6 @@ def _embedded_lm(spec: ModelSpec, models: ModelsConfig) -> dspy.LM:
                    num_retries=0, **spec.extra)
 
 
-OPENAI_COMPATIBLE = ("openai", "hosted_vllm")
-"""Model prefixes served over OpenAI's chat-completions protocol: DSPy's native engine carries them."""
 _NATIVE_CLIENT_KEYS = frozenset({"api_key", "api_base", "base_url", "timeout"})
 
 
@@ -71,6 +69,16 @@ def dspy_engine(spec: ModelSpec) -> str:
     return "lm15"
 
 
+LOCAL_SERVER_KEY = "no-key"
+"""Sent to an OpenAI-compatible ``api_base`` configured without a key (a local vLLM / llama.cpp / Ollama
+server takes any; DSPy refuses to call without one)."""
+
+
+def _needs_placeholder_key(spec: ModelSpec) -> bool:
+    prefix = spec.model.split("/", 1)[0] if "/" in spec.model else "openai"
+    return prefix in OPENAI_COMPATIBLE and not os.environ.get(f"{prefix.upper()}_API_KEY")
+
+
 def endpoint_key(spec: ModelSpec) -> str:
     """What identifies one rate-limited endpoint: the model and the server it is called at."""
     return f"{spec.model}@{spec.api_base or 'default'}"
@@ -86,7 +94,9 @@ def build_lm(spec: ModelSpec, models: ModelsConfig, _engines: dict | None = None
              limiter: ModelLimiter | None = None, interrupt: threading.Event | None = None) -> dspy.LM:
     """One ``dspy.LM`` for a spec; the embedded model's engine is shared through ``_engines``.
 
-    A remote model is a ``LimitedLM``: its calls go through ``limiter`` (a new one when not given).
+    A remote model is a ``LimitedLM``: its calls go through ``limiter`` (a new one when not given); it is
+    asked for structured outputs in the mode ``spec.structured_output`` names or ``auto`` chooses
+    (``core.lm.structured``; ``auto`` asks an OpenAI-compatible server once which software it runs).
     """
     if spec.is_embedded:
         engines = _engines if _engines is not None else {}
@@ -105,11 +115,14 @@ def build_lm(spec: ModelSpec, models: ModelsConfig, _engines: dict | None = None
         if not key:
             raise ConfigError(f"model {spec.model}: environment variable {spec.api_key_env} is not set")
         kwargs["api_key"] = key
+    elif spec.api_base and _needs_placeholder_key(spec):
+        kwargs["api_key"] = LOCAL_SERVER_KEY
     if spec.api_base:
         kwargs["api_base"] = spec.api_base
-    return LimitedLM(spec.model, limiter=limiter or build_limiter(spec), retries=spec.num_retries,
-                     rate_limit_patience_s=spec.rate_limit_patience_s, max_retry_after_s=spec.max_retry_after_s,
-                     interrupt=interrupt, **kwargs)
+    mode = choose_mode(spec.model, spec.structured_output, spec.api_base, kwargs.get("api_key"))
+    return StructuredLM(spec.model, structured_output=mode, limiter=limiter or build_limiter(spec),
+                        retries=spec.num_retries, rate_limit_patience_s=spec.rate_limit_patience_s,
+                        max_retry_after_s=spec.max_retry_after_s, interrupt=interrupt, **kwargs)
 
 
 def build_role_lms(
@@ -165,6 +178,12 @@ def _raw_role_lms(models: ModelsConfig, overrides, roles: tuple[str, ...],
 def role_model_names(models: ModelsConfig, lms: Mapping[str, dspy.BaseLM]) -> dict[str, str]:
     """Role -> model name, as recorded in each record's lineage."""
     return {role: getattr(lm, "model", type(lm).__name__) for role, lm in lms.items()}
+
+
+def role_structured_modes(lms: Mapping[str, dspy.BaseLM]) -> dict[str, str]:
+    """Role -> the structured-output mode its model is asked in (``json_schema``, ``json_object``,
+    ``prompt``), as recorded in the run manifest."""
+    return {role: structured_mode(lm) for role, lm in lms.items()}
 
 
 def unwrapped(lm: dspy.BaseLM) -> dspy.BaseLM:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import dspy
 
 from core.taxonomy import SkillSpec
-from programs.role_lms import RoleLMs
 from programs.base import FlowProgram
 from programs.flow import Finished, transcript
 from programs.item import EmptyOutputError, PassageItem
+from programs.role_lms import RoleLMs
 from programs.special.formatted import FormatFollowing
 from signatures import ChatReply, SimulateUser, specialize
 

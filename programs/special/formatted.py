@@ -15,8 +15,8 @@ import dspy
 
 from core.taxonomy import SkillSpec
 from programs import format_checks
-from programs.role_lms import RoleLMs
 from programs.item import EmptyOutputError, PassageItem
+from programs.role_lms import RoleLMs
 from programs.skill import SkillProgram
 from signatures import SynthesizeFormatGuidelines, specialize
 from signatures.types import FormatGuideline

@@ -20,13 +20,13 @@ from dataclasses import replace
 import dspy
 
 from core.taxonomy import SkillSpec
-from programs.role_lms import RoleLMs
 from programs.base import FlowProgram
-from programs.item import EmptyOutputError, PassageItem
-from programs.special import api_schema
 from programs.flow import Finished, Rejected, transcript
+from programs.item import EmptyOutputError, PassageItem
+from programs.role_lms import RoleLMs
+from programs.special import api_schema
 from programs.special.trace import TraceError, render_step, validate_trace
-from signatures import ReconstructLibrary, SimulateApiResult, ToolAgentStep, specialize
+from signatures import ReconstructLibrary, SimulateApiResult, ToolAgentStep
 from signatures.tool_use import with_action_names
 from signatures.types import ApiSpec
 

@@ -143,8 +143,8 @@ def test_call_budget_stops_resumably_and_resume_completes_exactly_once(tmp_path)
 
 def test_usage_is_accounted_per_role_and_skill(tmp_path):
     summary = generate(EXAMPLES, tmp_path / "run", lms=make_dummy(), config=_config(), limit=1, compiled_dir=None)
-    assert set(summary.usage_by_role) <= {"transformer", "generator", "suggester", "editor", "responder"}
-    assert {"generator", "responder"} <= set(summary.usage_by_role)
+    assert set(summary.usage_by_role) <= {"transformer", "generator", "suggester", "editor", "responder", "judge"}
+    assert {"generator", "responder", "judge"} <= set(summary.usage_by_role)  # judging is on by default
     assert sum(u.calls for u in summary.usage_by_role.values()) == summary.llm_calls
     assert summary.usage_by_skill["reading_comprehension"].calls == summary.llm_calls
 

@@ -18,7 +18,7 @@ from dummies import make_dummy
 from agentinstruct import generate
 from compile.dataset import examples_for_seed
 from compile.evaluate import evaluate_heldout
-from core.config import GenerationConfig, QualityConfig, RunConfig
+from core.config import GenerationConfig, JudgingConfig, QualityConfig, RunConfig
 from core.seeds import load_seeds
 from core.taxonomy import load_skills
 from programs import build_program
@@ -64,7 +64,9 @@ def test_compile_scores_exactly_the_records_generation_writes(name, tmp_path):
     seeds.mkdir()
     source = EXAMPLES / SEED_FOR_KIND[spec.seed_kinds[0]]
     shutil.copy(source, seeds / source.name)
-    config = RunConfig(generation=GEN, quality=QualityConfig(dedup=False, decontaminate=False))
+    # Judging off: generation then writes every item the flow made, which is what compile scores.
+    config = RunConfig(generation=GEN, quality=QualityConfig(dedup=False, decontaminate=False),
+                       judging=JudgingConfig(enabled=False))
     generate(seeds, tmp_path / "run", skills=[name], config=config, lms=make_dummy(**ANSWERS.get(name, {})),
              compiled_dir=None)
     records = [json.loads(line) for path in sorted((tmp_path / "run" / "data").glob("*.jsonl"))

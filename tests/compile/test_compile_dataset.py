@@ -7,13 +7,13 @@ import dspy
 import pytest
 from dummies import ALL_FIELDS, make_dummy
 
+from compile.config import DataSettings
+from compile.dataset import INPUTS, NotEnoughSeeds, build_splits
+from compile.focus import FocusedProgram, reached_predictors
 from core.config import GenerationConfig
 from core.flow.plan import plan_unit, unit_rng
 from core.seeds import load_seeds
 from core.taxonomy import load_skills
-from compile.config import DataSettings
-from compile.dataset import INPUTS, NotEnoughSeeds, build_splits
-from compile.focus import FocusedProgram, reached_predictors
 from programs import RoleLMs, SkillProgram, build_program
 from signatures import GenerateInstruction
 

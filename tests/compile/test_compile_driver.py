@@ -11,10 +11,10 @@ from dspy.utils import DummyLM
 from dummies import ALL_FIELDS, make_dummy
 
 from agentinstruct import generate
-from core.config import GenerationConfig, RunConfig
-from core.taxonomy import builtin_skills_dir, load_skills
 from compile.config import CompileConfig, DataSettings, MiproSettings
 from compile.driver import compile_skill
+from core.config import GenerationConfig, RunConfig
+from core.taxonomy import builtin_skills_dir, load_skills
 from programs import load_suite, program_hash
 
 SEEDS = Path(__file__).resolve().parents[2] / "examples" / "seeds"

@@ -9,9 +9,9 @@ import pytest
 from dummies import make_dummy
 
 from agentinstruct import generate
-from core.config import load_config
 from compile.config import KnobSpace, TuneConfig
 from compile.knobs import tune_knobs
+from core.config import load_config
 
 SEEDS = Path(__file__).resolve().parents[2] / "examples" / "seeds"
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import dspy
 import pytest
 
+from compile.config import BootstrapSettings, CompileConfig, DataSettings
+from compile.driver import compile_skill
 from core.config import GenerationConfig
 from core.seeds import SeedDoc, SeedKind, sha256_text
 from core.taxonomy import load_skills
-from compile.config import BootstrapSettings, CompileConfig, DataSettings
-from compile.driver import compile_skill
 from metrics import SkillMetricConfig
 from programs import load_suite
 

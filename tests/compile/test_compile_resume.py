@@ -7,9 +7,9 @@ import pytest
 from dspy.utils import DummyLM
 from dummies import make_dummy
 
-from core.config import GenerationConfig
 from compile.config import CompileConfig, DataSettings, MiproSettings
 from compile.driver import compile_skill
+from core.config import GenerationConfig
 
 SEEDS = Path(__file__).resolve().parents[2] / "examples" / "seeds"
 

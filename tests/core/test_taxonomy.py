@@ -87,7 +87,7 @@ def test_name_must_match_file(tmp_path):
 def test_broken_yaml_names_file(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("name: [unclosed", encoding="utf-8")
-    with pytest.raises(SkillError, match="broken.yaml"):
+    with pytest.raises(SkillError, match=r"broken\.yaml"):
         load_skill(path)
 
 

@@ -52,7 +52,7 @@ def test_parquet_export_round_trips_through_load_dataset(tmp_path, runs):
     assert set(loaded) == set(result.splits)
     got = sorted(dataset_to_records(loaded), key=lambda r: r.id)
     assert [r.id for r in got] == ["1", "2", "3", "4"]
-    assert got[1].scores == {"judge": 9.0} and got[3].lineage.refinement_round == 2
+    assert got[1].scores.criteria == {"judge": 9.0} and got[3].lineage.refinement_round == 2
 
 
 def test_disk_export_round_trips_through_load_from_disk(tmp_path, runs):

@@ -7,11 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from dspy.utils.exceptions import LMInvalidRequestError
 
+from agentinstruct.testing.mock_openai import Faults, MockOpenAIServer
 from core.config import ModelsConfig, ModelSpec
 from core.lm.limited_lm import LimitedLM, backoff_delay, estimate_tokens
 from core.lm.limiter import ModelLimiter
 from core.lm.roles import build_role_lms, dspy_engine
-from agentinstruct.testing.mock_openai import Faults, MockOpenAIServer
 
 
 def _lm(url: str, limiter: ModelLimiter, retries: int = 6, max_retry_after_s: float = 120,

@@ -1,4 +1,5 @@
-"""The LM middleware (generate, compile, tune): request cache, call counting, budgets, rollout ids, failures never cached."""
+"""The LM middleware (generate, compile, tune): request cache, call counting, budgets, rollout ids, failures
+never cached."""
 
 import dspy
 import pytest

@@ -1,0 +1,1 @@
+"""Report pages built with ``agentinstruct.html``: the evaluation report (``eval_page``)."""
