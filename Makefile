@@ -16,7 +16,7 @@ $(VENV)/.stamp-local: pyproject.toml
 $(VENV)/.stamp-all: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e '.[local,compile,sft,export,eval,ray,dev]'
+	$(PY) -m pip install -e '.[local,server,compile,sft,export,eval,ray,dev]'
 	$(PY) -m pip check
 	touch $@ $(VENV)/.stamp-local
 

@@ -15,12 +15,13 @@ from agentinstruct.engine.driver import Driver, ProgressHook, StopFlag
 from agentinstruct.engine.judging_report import judging_summary
 from agentinstruct.engine.jury_setup import judged_suite, run_calibration
 from agentinstruct.engine.resume import check_resumable, merge_usage
-from agentinstruct.engine.rundir import RunDir
+from agentinstruct.engine.rundir import RunDir, check_run_dir
 from agentinstruct.quality.gate import QualityGate
 from core.config import ROLES, RunConfig, load_config
 from core.lm.accounting import Accountant
+from core.lm.batch.setup import BatchSetup
 from core.lm.cache import open_request_cache
-from core.lm.roles import build_role_lms, role_model_names
+from core.lm.roles import build_role_lms, role_model_names, role_structured_modes
 from core.summary import RunSummary
 from programs import RoleLMs, load_suite, program_hash
 
@@ -85,10 +86,13 @@ def generate(
     ``ray_address`` (default: a local Ray instance); records are the same as the local backend's.
     A resume refuses a run whose skills, program hashes or models differ from its manifest
     (``ResumeMismatch``) unless ``force``; usage and cost in ``summary.json`` add up over the invocations.
+    Every item is judged after its last stage unless ``judging.enabled`` is false (docs/judging.md):
+    records carry ``scores``, refused items go to ``failures.jsonl`` (reason ``judge`` or ``check``), ranked
+    responses (``generation.responses_per_item``) to ``preferences.jsonl``; ``summary.judging`` tallies it.
     """
-    out = Path(out)
+    out = check_run_dir(out, resume=resume)  # before any model is built or called
     if resume and config is None and (out / "config.json").is_file():
-        config = RunConfig.model_validate_json((out / "config.json").read_text(encoding="utf-8"))
+        config = load_config(out / "config.json")  # an error names the file and the field, never a value
         # Limits belong to one invocation: a resumed run starts with a fresh budget (prices are kept).
         config.budget = config.budget.model_copy(update={"max_calls": None, "max_cost_usd": None})
     if seeds is None:
@@ -106,7 +110,13 @@ def generate(
     store = open_request_cache(cfg.cache)
     accountant = Accountant(cfg.budget)
     stop = StopFlag()
-    role_lms = build_role_lms(cfg.models, overrides=lms, accountant=accountant, store=store, interrupt=stop.event)
+    batch = None
+    if cfg.generation.batch is not None:  # the batch provider's models answer from provider batches
+        if cfg.generation.backend == "ray":
+            raise ValueError("generation.batch runs on the local backend only")
+        batch = BatchSetup(cfg.generation.batch, out / "ledger.sqlite", stop.event)
+    role_lms = build_role_lms(cfg.models, overrides=lms, accountant=accountant, store=store, interrupt=stop.event,
+                              batch=batch)
 
     def guard() -> None:  # before every LLM call: a requested stop, then the budget
         stop.check()
@@ -127,6 +137,7 @@ def generate(
             "skills": list(suite),
             "program_hashes": hashes,
             "models": models,
+            "structured_output": role_structured_modes(role_lms),
             "roles": list(ROLES),
             "started": datetime.now(timezone.utc).isoformat(),
             "resumed": resume,
@@ -153,11 +164,15 @@ def generate(
         summary.cache_hits = accountant.cache_hits
         summary.failed_calls = accountant.failed_calls
         summary.malformed_answers = accountant.malformed
+        if batch is not None:
+            summary.batch = batch.summary()
         summary = merge_usage(summary, run.root / "summary.json")
         if cfg.judging.enabled:
             summary.judging = judging_summary(run.root)
         run.write_json("summary.json", summary)
     finally:
+        if batch is not None:
+            batch.close()
         run.close()
         if store is not None:
             store.close()

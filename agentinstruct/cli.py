@@ -18,7 +18,10 @@ from agentinstruct.cli_commands import (
     report_cmd,
     skills_cmd,
     tune_cmd,
+    view_cmd,
 )
+from agentinstruct.cli_commands.errors import guarded, set_verbose
+from core.safe_text import SafeFormatter
 from sft.cli import app as train_app
 
 app = typer.Typer(
@@ -32,12 +35,13 @@ console = Console(stderr=True)
 
 @app.callback()
 def _main(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log at INFO level.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log at INFO level; errors come with their "
+                                          "traceback.")] = False,
 ) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler()  # one log record, one line: names and excerpts are escaped
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+    set_verbose(verbose)
 
 
 COMMANDS = [
@@ -48,9 +52,10 @@ COMMANDS = [
     ("export", export_cmd.export),
     ("compile", compile_cmd.compile),
     ("tune", tune_cmd.tune),
+    ("view", view_cmd.view),
 ]
 for _name, _fn in COMMANDS:
-    app.command(_name)(_fn)
+    app.command(_name)(guarded(_fn))  # errors: one line and an exit code (agentinstruct.cli_commands.errors)
 
 
 # ``agentinstruct train ...`` comes from ``sft.cli``; its heavy imports (torch, trl) stay lazy.

@@ -9,11 +9,19 @@ between random pairs, outcomes drawn from Bradley-Terry with ties (E[y] = sigmoi
   put on the Elo scale and shifted so that the anchor's true rating is 1000 (an interval is that of the
   difference to the anchor), pooled over repeats. ``ci_coverage_se`` is its binomial standard error.
 
-A last section plants a length bias (longer answer +1.5 logit per unit of normalised length difference)
-and reports what style control makes of it. Prints ``name=value`` lines. About a minute on 2 cores;
-``--quick`` runs 5 repeats. Usage::
+A section plants a length bias (longer answer +1.5 logit per unit of normalised length difference)
+and reports what style control makes of it.
 
-    python bench/arena.py [--quick] [--repeats 20] [--rounds 1000]
+The last section measures the battle engine (``agentinstruct.arena.battle``: work units, ledger, the LM
+middleware, DSPy's JSONAdapter, ``LimitedLM`` on DSPy's native engine) against the mock OpenAI server
+(its own process, fixed latency) at ``--inflight`` units in flight: 4 competitors on ``--battle-prompts``
+prompts, every pair judged in both orders by a judge named ``openai/gpt-4o-mini`` (in DSPy's catalog, so
+it sends a JSON schema), request cache off. ``battles_per_s`` = prompt-pairs judged in both orders per
+second of wall time; ``battle_efficiency`` is bench/engine.py's: LLM calls x latency / in-flight / wall.
+
+Prints ``name=value`` lines. About a minute on 2 cores; ``--quick`` runs 5 repeats. Usage::
+
+    python bench/arena.py [--quick] [--repeats 20] [--rounds 1000] [--inflight 64] [--battle-prompts 128]
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from eval.arena.style import StyleConfig, fit_style_controlled
 from eval.arena.synthetic import synthetic_battles
 
 ANCHOR = "m00"
+MODEL = "openai/gpt-4o-mini"  # in DSPy's catalog: the JSON-schema path; served by the mock
 
 
 def one_repeat(seed: int, args) -> dict[str, float]:
@@ -83,6 +92,47 @@ def style_section(seed: int, args) -> dict[str, float]:
     }
 
 
+def throughput_section(args) -> dict[str, float]:
+    """Battles per second and the engine's efficiency against the mock server."""
+    import socket
+    import subprocess
+    import tempfile
+
+    from agentinstruct.arena import BattleConfig, Instruction, battle
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "agentinstruct.testing.mock_openai", "--port", str(port),
+                             "--latency", str(args.latency), "--max-seconds", "600"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc.stdout.readline()
+    url = f"http://127.0.0.1:{port}/v1"
+    os.environ["MOCK_API_KEY"] = "mock"
+    spec = lambda name: {"model": name, "api_base": url, "api_key_env": "MOCK_API_KEY", "num_retries": 2,  # noqa: E731
+                         "timeout_s": 30, "temperature": 0.0}
+    names = ["a", "b", "c", "d"]
+    config = BattleConfig.model_validate({
+        "competitors": [{"name": n, "model": spec(f"openai/mock-{n}")} for n in names],
+        "judges": [{"name": "judge", "model": spec(MODEL)}], "concurrency": args.inflight,
+        "cache": {"enabled": False}, "leaderboard": {"rounds": 100}})
+    items = [Instruction(id=f"q{k:04d}", messages=[{"role": "user", "content": f"Question {k} about the harbour?"}])
+             for k in range(args.battle_prompts)]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            result = battle(items, config, Path(tmp) / "arena")
+            wall = time.perf_counter() - start
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    pairs = len(names) * (len(names) - 1) // 2 * len(items)
+    return {"battles_per_s": pairs / wall, "battle_efficiency": result.llm_calls * args.latency / args.inflight / wall,
+            "battle_calls": result.llm_calls, "battle_wall_s": wall, "battle_inflight": args.inflight,
+            "battle_latency_s": args.latency,
+            "battle_parse_failures": sum(j.parse_failures for j in result.diagnostics.judges.values())}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="5 repeats instead of --repeats")
@@ -91,6 +141,10 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=20)
     parser.add_argument("--prompts", type=int, default=2000)
     parser.add_argument("--battles-per-prompt", type=int, default=5)
+    parser.add_argument("--inflight", type=int, default=64)
+    parser.add_argument("--battle-prompts", type=int, default=128)
+    parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--no-throughput", action="store_true", help="skip the mock-server section")
     args = parser.parse_args()
     repeats = 5 if args.quick else args.repeats
     start = time.perf_counter()
@@ -113,8 +167,11 @@ def main() -> None:
         "generate_s_per_repeat": f"{np.mean([r['gen_s'] for r in runs]):.3f}",
         "bootstrap_s_per_repeat": f"{np.mean([r['boot_s'] for r in runs]):.3f}",
         "style_s": f"{time.perf_counter() - t_style:.3f}",
-        "wall_s": f"{time.perf_counter() - start:.1f}",
     }
+    if not args.no_throughput:
+        tp = throughput_section(args)
+        lines.update({k: (f"{v:.3f}" if isinstance(v, float) else v) for k, v in tp.items()})
+    lines["wall_s"] = f"{time.perf_counter() - start:.1f}"
     for key, value in lines.items():
         print(f"{key}={value}")
 

@@ -7,11 +7,10 @@ refined items, how many were rated, the share judged harder and the mean difficu
 (judge calls per record, all calls per record, wall seconds per record); and, last, ``harder_share=``.
 
 ``--model dummy`` runs on a DummyLM whose difficulty judge finds ``make_complex`` items harder and the others
-not (its ``make_unanswerable`` items fail the answerability check, so they are never rated): a
-deterministic check of the arithmetic. ``--model embedded``
+not: a deterministic check of the arithmetic. ``--model embedded``
 runs every role on the embedded SmolLM2 (examples/configs/embedded.yaml): a real, if weak, figure. Usage::
 
-    python bench/refinement.py [--model dummy|embedded] [--limit 3] [--rounds 1] [--out DIR]
+    python bench/refinement.py [--model dummy|embedded] [--limit 6] [--rounds 1] [--out DIR]
 """
 
 from __future__ import annotations
@@ -49,15 +48,29 @@ _ANSWERS = {
 }
 
 
+UNANSWERABLE = "In which year was the first hive of this colony founded?"
+"""What the dummy editor makes of a question under ``make_unanswerable`` (the passage cannot answer it)."""
+
+
 def dummy_lm():
-    """A DummyLM for every role; the difficulty judge answers by the refinement goal in its prompt."""
+    """A DummyLM for every role, answering by the prompt: the ``make_unanswerable`` editor asks a question the
+    passage cannot answer and the responder says so (the item passes its checks); the difficulty judge finds
+    the goals in ``HARDER_GOALS`` harder and the others not."""
     import dspy
     from dspy.utils import DummyLM
 
-    rules = {goal: {**_ANSWERS, "harder": goal in HARDER_GOALS}
-             for goal in ("make_complex", "alter_answer", "make_unanswerable")}
-    rules[""] = {**_ANSWERS, "harder": False}  # "" is in every prompt: the default answer
-    return DummyLM(rules, adapter=dspy.JSONAdapter())
+    class Dummy(DummyLM):
+        def _use_example(self, messages):
+            system, last = messages[0]["content"], messages[-1]["content"]
+            answer = dict(_ANSWERS)
+            if "Make the question unanswerable" in system:
+                answer["modified_instruction"] = UNANSWERABLE
+            if UNANSWERABLE in last and "[[ ## rubric ## ]]" not in last:
+                answer["response"] = "The passage does not provide enough information to answer this question."
+            answer["harder"] = any(f"[[ ## goal ## ]]\n{goal}\n" in last for goal in HARDER_GOALS)
+            return self._format_answer_fields(answer)
+
+    return Dummy([], follow_examples=True, adapter=dspy.JSONAdapter())
 
 
 def run(model: str, limit: int, rounds: int, out: Path) -> dict[str, float | None]:
@@ -99,7 +112,7 @@ def run(model: str, limit: int, rounds: int, out: Path) -> dict[str, float | Non
     return figures
 
 
-def _fmt(value: float | int | None) -> str:
+def _fmt(value: float | None) -> str:
     if value is None:
         return "n/a"
     return str(value) if isinstance(value, int) else f"{value:.3f}"
@@ -109,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     """Parse the arguments and run the bench."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", choices=("dummy", "embedded"), default="dummy")
-    parser.add_argument("--limit", type=int, default=3, help="Seed chunks of examples/seeds/prose.")
+    parser.add_argument("--limit", type=int, default=6, help="Seed chunks of examples/seeds/prose.")
     parser.add_argument("--rounds", type=int, default=1, help="Refinement rounds.")
     parser.add_argument("--out", type=Path, default=None, help="Where the run goes (default: a temp dir).")
     args = parser.parse_args(argv)

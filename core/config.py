@@ -6,6 +6,7 @@ never live here: a model names the *environment variable* that holds its key (``
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -14,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.judging_config import JudgingConfig, JurorConfig
 from core.lm.accounting import BudgetConfig
+from core.lm.batch.config import BatchConfig
+from core.redact import redact
 from core.seeds import SeedConfig
 
 Role = Literal["transformer", "generator", "suggester", "editor", "responder", "judge"]
@@ -22,7 +25,22 @@ EMBEDDED_MODEL = "local/smollm2"
 
 
 class ConfigError(ValueError):
-    """A config file could not be loaded; the message names the file and the field."""
+    """A config file could not be loaded; the message names the file and the field, never a value."""
+
+
+_SECRET_SETTING = re.compile(r"(?:^|_)(?:api_?key|key|token|secret|password|passwd|credentials?|authorization|auth|"
+                             r"bearer)$|secret|password|credential", re.IGNORECASE)
+"""Names of settings that carry a credential (``api_key``, ``aws_secret_access_key``, ``azure_ad_token``; not
+``max_tokens``)."""
+
+
+def _no_credential(name: str, value: object) -> None:
+    """``ValueError`` (naming the setting, never its value) when a setting carries a credential."""
+    if _SECRET_SETTING.search(name):
+        raise ValueError(f"{name!r} would hold a credential; keys never live in a config file: put the key in "
+                         "an environment variable and name it in api_key_env")
+    if isinstance(value, str) and redact(value) != value:
+        raise ValueError(f"{name!r} holds what looks like a credential; keys never live in a config file")
 
 
 class _Strict(BaseModel):
@@ -98,6 +116,10 @@ class ModelSpec(_Strict):
     with the schema (llama.cpp's server), ``prompt`` (the schema in the prompt; malformed answers are asked
     again), or ``auto``: chosen per provider, and for an OpenAI-compatible ``api_base`` per server software
     (asked once). See ``core/lm/structured.py``."""
+    compact_prompts: bool = False
+    """Prompt with the plain-language JSON adapter the embedded model uses (``core.lm.compact_adapter``: the
+    signature's instructions, labelled inputs, length floors in the schema) instead of DSPy's JSONAdapter:
+    for small models (a 135M model copies the JSONAdapter's format template instead of answering)."""
     malformed_attempts: int = Field(default=3, ge=1)
     """Samples of a structured output that does not parse or lacks a required field before the stage
     records ``parse`` (each a new sample; a bad answer is never cached)."""
@@ -105,8 +127,24 @@ class ModelSpec(_Strict):
     @field_validator("api_key_env")
     @classmethod
     def _looks_like_env_name(cls, value: str | None) -> str | None:
-        if value is not None and not value.replace("_", "").isalnum():
+        key_like = value is not None and (redact(value) != value or len(value) > 128 or (
+            len(value) >= 20 and any(c.islower() for c in value) and any(c.isdigit() for c in value)))
+        if value is not None and (not value.replace("_", "").isalnum() or key_like):
             raise ValueError("must be the NAME of an environment variable (letters, digits, _), not a key")
+        return value
+
+    @field_validator("extra")
+    @classmethod
+    def _no_keys_in_extra(cls, value: dict) -> dict:
+        for name, setting in value.items():
+            _no_credential(name, setting)
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _no_key_in_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _no_credential("api_base", value)
         return value
 
     @property
@@ -210,6 +248,16 @@ class GenerationConfig(_Strict):
     ray_workers: int = Field(default=1, ge=1, le=4096)
     """Ray actors that run units, each with ``concurrency / ray_workers`` threads; per-model ``rpm``,
     ``tpm`` and ``max_concurrency`` are split evenly among them."""
+    batch: BatchConfig | None = None
+    """Call the models of one provider through its batch API (half the price, answers within 24 h):
+    ``openai`` or ``anthropic``, or ``{provider: openai, poll_s: 60, ...}`` (``core/lm/batch/config.py``).
+    Give ``concurrency`` room for a whole wave of units (e.g. 1024): each stage's requests of the units in
+    flight travel as one batch. Local backend only."""
+
+    @field_validator("batch", mode="before")
+    @classmethod
+    def _batch_provider(cls, value):
+        return {"provider": value} if isinstance(value, str) else value
 
 
 class CacheConfig(_Strict):
@@ -251,6 +299,9 @@ class EvaluationConfig(_Strict):
     an unextracted answer is a miss, and extractive benchmarks need no model besides the student."""
     audit_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Share of regex-extracted rows also given to the Appendix B LLM extractor (their agreement is reported)."""
+    orca_order: Literal["random", "both", "teacher_first", "student_first"] = "random"
+    """How Orca-Bench shows the judge the two answers: in a seeded random order per turn, in both orders
+    (two calls, averaged), or fixed."""
 
 
 class RunConfig(_Strict):
@@ -271,16 +322,27 @@ def load_config(path: str | Path | None) -> RunConfig:
     if path is None:
         return RunConfig()
     path = Path(path)
+    # Errors name the file, the field and what is wrong, never a value (a key pasted into the file must not
+    # reach a terminal or a log): no YAML snippet, no pydantic input, no chained traceback (``from None``).
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or type(exc).__name__}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: cannot read config: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or 'syntax error'}"
+                          ) from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: a config file must be a mapping at the top level")
     try:
         return RunConfig.model_validate(raw)
     except ValidationError as exc:
-        fields = "; ".join(
-            f"field {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"{path}: invalid config: {fields}") from exc
+        raise ConfigError(f"{path}: invalid config: {validation_fields(exc)}") from None
+
+
+def validation_fields(exc: ValidationError) -> str:
+    """A pydantic error as ``field a.b: what is wrong; ...``, without the values it was given."""
+    return "; ".join(f"field {'.'.join(str(p) for p in e['loc'])}: {redact(e['msg'])}" for e in exc.errors())

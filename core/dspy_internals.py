@@ -21,6 +21,9 @@ that moves one of them fails that test, not a user's run.
    (``create_model`` + ``model_json_schema``) on every call, 0.5-1 ms of ~2.9 ms of client CPU per call.
    The returned model is shared, so nobody may mutate it (the compact adapter derives its own). Public
    alternative: none in 3.4; a ``response_format`` cache in the adapter is proposed for 3.5.
+7. ``dspy.clients.lm15_boundary.request_kwargs`` (a Request as a chat-completions body, DSPy's own
+   serializer; not exported): the OpenAI batch lines (``core.lm.batch.wire``) carry exactly the body the
+   native engine would send. Public alternative: none in 3.4 (``lm15``'s dialect ``_payload`` is private too).
 5. ``MIPROv2._log_normal_eval`` / ``_perform_full_evaluation`` and ``BootstrapFewShot._bootstrap``: the
    budget-aware optimizers keep the best program so far when a budget stops them. Public alternative:
    ``dspy.Evaluate`` callbacks (``BaseCallback.on_evaluate_end``) to see every scored candidate, and
@@ -50,6 +53,7 @@ __all__ = [
     "ResponseFormatHook",
     "engine_spec",
     "memoize_structured_outputs",
+    "openai_chat_body",
     "request_to_dict",
     "response_from_dict",
     "response_to_dict",
@@ -99,6 +103,13 @@ def memoize_structured_outputs() -> bool:
 def engine_spec(lm: dspy.BaseLM | None) -> Any:
     """The engine object a ``dspy.LM`` was built with (``engine=``), or None (entry 3)."""
     return getattr(lm, "_engine_spec", None)
+
+
+def openai_chat_body(request) -> dict[str, Any]:
+    """A ``dspy.lm15.Request`` as the chat-completions body DSPy would send, without the model (entry 7)."""
+    from dspy.clients.lm15_boundary import request_kwargs
+
+    return request_kwargs(request, "chat")
 
 
 class ResponseFormatHook(dspy.JSONAdapter):

@@ -47,6 +47,9 @@ class Lineage(BaseModel):
     """The suggester's proposal the refined item was edited from."""
     skill_hash: str | None = None
     """``core.taxonomy.spec_hash`` of the skill file the record was generated with."""
+    seed_flags: list[str] = Field(default_factory=list)
+    """What screening found in the seed (``core.seeds.screen``): ``planted_instruction``, ``secret_redacted``
+    (its secrets were replaced by ``[REDACTED]`` before any model saw it), ``url``."""
 
 
 class JudgeBallot(BaseModel):

@@ -46,6 +46,6 @@ class SafeFormatter(logging.Formatter):
     """A log formatter whose message part is :func:`escape_controls`-ed: one record, one line (a traceback,
     when one is logged, still follows on its own lines)."""
 
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+    def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = escape_controls(record.message)
         return super().formatMessage(record)

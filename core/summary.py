@@ -57,6 +57,9 @@ class RunSummary(BaseModel):
     """Calls that reached a model and failed (they count against the call budget)."""
     malformed_answers: int = 0
     """Structured answers refused by the LM middleware (not JSON, a field missing, cut) and asked again."""
+    batch: dict[str, float] = Field(default_factory=dict)
+    """Batch mode (``generation.batch``), this invocation: batches and requests sent, answers read, requests
+    sent again, failed, batches resumed from an earlier invocation, list price of the answers, discount."""
     invocations: int = 1
     """How many invocations of ``generate`` (the first and each ``--resume``) the usage figures add up."""
     usage_this_invocation: UsageTotals = Field(default_factory=UsageTotals)

@@ -67,7 +67,7 @@ class EvalJobConfig(BaseModel):
                                 audit=AuditConfig(rate=evaluation.audit_rate, seed=evaluation.seed))
         return cls(benchmarks=dict(evaluation.benchmarks if benchmarks is None else benchmarks),
                    orca_bench=orca_bench, limit=limit or evaluation.limit, harness=harness,
-                   orca=OrcaBenchConfig(seed=evaluation.seed, n_boot=evaluation.n_boot),
+                   orca=OrcaBenchConfig(order=evaluation.orca_order, seed=evaluation.seed, n_boot=evaluation.n_boot),
                    llm_extraction=evaluation.llm_extraction)
 
     def needs_judge(self) -> bool:

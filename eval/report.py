@@ -1,9 +1,9 @@
 """The evaluation report as data: every score with its interval, breakdowns, paired comparisons, failures.
 
 Built from the student reports of one or more job directories (``eval.job``). Each benchmark row holds
-one cell per student; every pair of students that answered the same items of a benchmark gets a paired
-bootstrap of the difference (``a - b``, items where both were scored; Orca-Bench: the difference of the
-two teacher-relative ratios over the items both were rated on). The HTML page
+one cell per student; each later student is compared with each earlier one (``a - b``, ``a`` the later: list
+the baseline first) by a paired bootstrap of the difference over the items both were scored on
+(Orca-Bench: the difference of the two teacher-relative ratios over the items both were rated on). The HTML page
 (``agentinstruct.reports.eval_page``) renders this and the per-item rows of the student reports.
 """
 

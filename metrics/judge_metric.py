@@ -87,7 +87,7 @@ class JudgeMetric(dspy.Module):
                     out = predictor(**inputs)
                 score = min(1.0, max(0.0, float(self.to_score(out, example, pred))))
                 ballots.append(Ballot(name, score, str(getattr(out, self.rationale_field, "") or ""), model=model))
-            except Exception as exc:  # noqa: BLE001 - one juror's failure is a recorded, counted ballot
+            except Exception as exc:  # one juror's failure is a recorded, counted ballot (fatal ones re-raised)
                 reason = classify(exc)
                 if reason in FATAL_REASONS:  # a dead or unpaid judge stops the run; it never votes 0
                     raise

@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from core.flow.contract import SkillRunner
 from core.flow.failures import FATAL_REASONS, classify, excerpt
 from core.flow.outcome import CandidatePair, Example, FatalRunError, UnitOutcome
 from core.flow.plan import UnitPlan
 from core.records import text_sha256
 from core.seeds import SeedDoc
 from core.taxonomy import SkillSpec
-from core.flow.contract import SkillRunner
 from metrics.item_jury import ItemJudgement, SkillJury, request_of
 from metrics.pairwise import PairwiseComparison
 
@@ -92,7 +92,7 @@ class JudgedRunner:
     def _judge_item(self, example: Example, seed_text: str | None) -> _Judged:
         candidates = [example, *example.alternatives]
         verdicts = [self.jury.judge(c, seed_text) for c in candidates]
-        for candidate, verdict in zip(candidates, verdicts):
+        for candidate, verdict in zip(candidates, verdicts, strict=True):
             candidate.alternatives = []
             candidate.scores = verdict.scores
             candidate.scores.candidates = len(candidates)

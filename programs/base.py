@@ -30,7 +30,7 @@ from programs.item import (
     require_text,
 )
 from programs.output_checks import OutputRejected, check_edit, check_output, refused_not_cached
-from programs.role_lms import RoleLMs
+from programs.role_lms import RoleLMs, resample
 from signatures import Edit, EditInstruction, GenerateInstruction, Suggest, Transform, specialize
 
 log = logging.getLogger(__name__)
@@ -93,10 +93,12 @@ class FlowProgram(dspy.Module):
         if self.spec.transformation(transformation).identity:
             return seed_text
         where = f"transformation {transformation}"
-        with refused_not_cached(), self.lms.use("transformer"):
+        # ``resample`` makes the n-th attempt its own request-cache entry (the predictor's ``rollout_id`` alone
+        # does not reach the middleware's key): a retry is a new sample, not the answer just refused
+        with resample(config.get("rollout_id", 0)), refused_not_cached(), self.lms.use("transformer"):
             passage = self.transformers[transformation](seed_text=seed_text, config=config).passage
-            passage = require_text(passage, where, min_passage_words(seed_text))
-            return check_output(passage, where, seed_text, "passage")
+            passage = check_output(require_text(passage, where), where, seed_text, "passage")
+            return require_text(passage, where, min_passage_words(seed_text))
 
     def generate(self, passage: str, instruction_type: str, count: int = 1, attempts: int | None = None) -> list[str]:
         """Seed Instruction Generation: up to ``count`` distinct instructions of one type about the passage.
@@ -115,13 +117,13 @@ class FlowProgram(dspy.Module):
                 break
             config = {"rollout_id": rollout} if rollout else {}
             try:
-                with refused_not_cached(), self.lms.use("generator"):
+                with resample(rollout), refused_not_cached(), self.lms.use("generator"):
                     text = self.generators[instruction_type](passage=passage, config=config).task
                     text = require_text(text, where) if isinstance(text, str) and text.strip() else ""
-                    if instruction_problem(text, passage) is not None or text in instructions:
+                    text = check_output(text, where, passage, "instruction") if text else text
+                    if instruction_problem(text, passage) is not None:
                         rejected.append(text)
                         raise EmptyOutputError(f"{where}: unusable instruction {text[:60]!r}")
-                    text = check_output(text, where, passage, "instruction")
             except OutputRejected as exc:  # hostile or degenerate: the last one is raised when none is usable
                 failed = exc
                 continue
@@ -132,7 +134,10 @@ class FlowProgram(dspy.Module):
                     raise
                 failed = exc  # a cut-off or malformed sample: the next attempt is a new one
                 continue
-            instructions.append(text)
+            if text in instructions:
+                rejected.append(text)  # a repeat is not refused as bad output: it stays cached
+            else:
+                instructions.append(text)
         if not instructions:
             if isinstance(failed, OutputRejected) or (failed is not None and not rejected):
                 raise failed
@@ -162,11 +167,12 @@ class FlowProgram(dspy.Module):
                 )
                 passage = item.passage
                 if spec_goal.edits_passage:
-                    passage = check_output(require_text(out.modified_passage, f"{where} (passage)",
-                                                        min_passage_words(item.passage)),
+                    passage = check_output(require_text(out.modified_passage, f"{where} (passage)"),
                                            f"{where} (passage)", context, "passage")
-                instruction = check_output(require_text(out.modified_instruction, where, MIN_INSTRUCTION_WORDS),
-                                           where, f"{context}\n\n{suggestion}", "instruction")
+                    passage = require_text(passage, f"{where} (passage)", min_passage_words(item.passage))
+                instruction = check_output(require_text(out.modified_instruction, where), where,
+                                           f"{context}\n\n{suggestion}", "instruction")
+                instruction = require_text(instruction, where, MIN_INSTRUCTION_WORDS)
                 before, after = [item.instruction], [instruction]
                 if spec_goal.edits_passage:
                     before, after = [item.passage, item.instruction], [passage, instruction]

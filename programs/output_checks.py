@@ -38,7 +38,7 @@ from core.flow.failures import classify
 from core.lm.metered import answers_served, forget
 from core.redact import redact
 from core.safe_text import escape_controls, safe_text
-from core.seeds.screen import planted_tokens
+from core.seeds.screen import planted_tokens, without_directives
 from programs.item import EmptyOutputError
 
 FIELD_CAPS = {"passage": 60_000, "instruction": 8_000, "suggestion": 4_000, "response": 60_000}
@@ -69,8 +69,10 @@ def secret(text: str) -> str | None:
 
 
 def injection(text: str, source: str) -> str | None:
-    for token in planted_tokens(source):
-        if re.search(rf"(?<![A-Za-z0-9]){re.escape(token)}(?![A-Za-z0-9])", text):
+    tokens = planted_tokens(source)
+    rest = without_directives(text) if tokens else text  # a passage may keep the instruction; it may not obey it
+    for token in tokens:
+        if re.search(rf"(?<![A-Za-z0-9]){re.escape(token)}(?![A-Za-z0-9])", rest):
             return f"prints {token!r}, a token its input told the model to print"
     return None
 
@@ -128,7 +130,7 @@ def degenerate(text: str) -> str | None:
         return f"degenerate repetition (compresses to {ratio:.0%})"
     words = text.split()
     if len(words) >= 30:
-        grams = Counter(zip(words, words[1:], words[2:]))
+        grams = Counter(zip(words, words[1:], words[2:], strict=False))
         gram, count = grams.most_common(1)[0]
         if count >= 8 and count * 3 >= 0.6 * (len(words) - 2):
             return f"degenerate repetition ({' '.join(gram)!r} x{count})"

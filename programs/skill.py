@@ -15,7 +15,7 @@ from core.taxonomy import SkillSpec
 from programs.base import FlowProgram
 from programs.flow import Finished
 from programs.item import PassageItem, require_text
-from programs.output_checks import check_output
+from programs.output_checks import check_output, refused_not_cached
 from programs.role_lms import RoleLMs
 from signatures import Respond, specialize
 
@@ -30,9 +30,9 @@ class SkillProgram(FlowProgram):
     def respond(self, item: PassageItem) -> str:
         """The teacher's answer to the item's user message."""
         request = self.user_message(item)
-        with self.lms.use("responder"):
+        with refused_not_cached(), self.lms.use("responder"):
             response = self.responder(request=request).response
-        return check_output(require_text(response, "responder"), "responder", request, "response")
+            return check_output(require_text(response, "responder"), "responder", request, "response")
 
     def finish(self, item: PassageItem) -> Finished:
         """The teacher's response as the assistant turn."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dspy
 
-from core.taxonomy import SkillSpec, load_skills
+from core.taxonomy import SkillError, SkillSpec, load_skills
 from programs.compiled import load_compiled
 from programs.role_lms import RoleLMs
 from programs.skill import SkillProgram
@@ -45,7 +45,7 @@ def load_suite(
     if skills and skills != ["all"]:
         unknown = sorted(set(skills) - set(specs))
         if unknown:
-            raise ValueError(f"unknown skills {unknown}; known: {sorted(specs)}")
+            raise SkillError(f"unknown skills {unknown}; known: {sorted(specs)}")  # a ValueError
         specs = {name: specs[name] for name in skills}
     suite = {}
     for name, spec in specs.items():

@@ -74,7 +74,7 @@ def is_heldout(record_id: Any, heldout: set[str] | frozenset[str], where: str) -
 
 
 def record_rows(
-    files: list[str], score_filter: dict | None, signature: Any = None, heldout: list[str] | None = None
+    files: list[str], score_filter: dict | None, signature: Any = None, heldout: tuple[str, ...] = ()
 ) -> Iterator[dict[str, Any]]:
     """Validated ``{"messages", "score", "heldout"}`` rows of JSONL shards (a generator for
     ``Dataset.from_generator``); ``heldout`` lists the record ids to flag.
@@ -82,7 +82,7 @@ def record_rows(
     ``signature`` is unused here: it only makes the datasets cache key change when a shard changes.
     """
     flt = ScoreFilter.model_validate(score_filter) if score_filter else None
-    refused = frozenset(heldout or ())
+    refused = frozenset(heldout)
     for where, obj in iter_jsonl([Path(f) for f in files]):
         if "messages" not in obj:
             raise ValueError(f"{where}: record has no 'messages' field")
@@ -108,7 +108,7 @@ def load_source(source: ResolvedSource, flt: ScoreFilter | None, heldout: set[st
             "files": [str(f) for f in source.files],
             "score_filter": flt.model_dump() if flt else None,
             "signature": source.signature(),
-            "heldout": refused,
+            "heldout": tuple(refused),  # not a list: datasets would shard a list argument
         }
         return from_generator(record_rows, _features(), gen_kwargs)
     ds = load_saved_dataset(source, ("messages",))
@@ -146,10 +146,10 @@ def load_sft_dataset(cfg: SFTDataConfig):
         kept = training.filter(lambda s: passes(s, cfg.score_filter), input_columns=[SCORE])
         parts.append((src, len(ds), kept.remove_columns([SCORE, HELDOUT])))
     dataset, stats = mix(parts, seed=cfg.seed)
-    for s, n in zip(stats, refused):
+    for s, n in zip(stats, refused, strict=True):
         if n:
             logger.info("source %s: %d held-out evaluation records refused", s.path, n)
-    return dataset, [replace(s, heldout=n) for s, n in zip(stats, refused)]
+    return dataset, [replace(s, heldout=n) for s, n in zip(stats, refused, strict=True)]
 
 
 def to_prompt_completion(ds):

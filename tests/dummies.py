@@ -60,3 +60,23 @@ def make_dummy(n: int = 500, **overrides) -> DummyLM:
     """A DummyLM that answers every signature of the suite (JSON format), ``n`` times."""
     answer = {**ALL_FIELDS, **overrides}
     return DummyLM([answer] * n, adapter=dspy.JSONAdapter())
+
+
+class ScriptedLM(DummyLM):
+    """A DummyLM whose answer is chosen by ``pick(last user message) -> fields`` (JSON format).
+
+    Field headers in the message (``[[ ## rubric ## ]]``) tell the signatures apart; state in ``pick`` (a
+    counter) can make the n-th sample of one prompt differ from the first.
+    """
+
+    def __init__(self, pick):
+        super().__init__([], follow_examples=True, adapter=dspy.JSONAdapter())
+        self.pick = pick
+
+    def _use_example(self, messages):
+        return self._format_answer_fields({**ALL_FIELDS, **self.pick(messages[-1]["content"])})
+
+
+def has_fields(message: str, *names: str) -> bool:
+    """Whether a prompt's last message carries every named input field."""
+    return all(f"[[ ## {name} ## ]]" in message for name in names)

@@ -54,6 +54,9 @@ class JudgeSpec(_Strict):
 
     name: str = Field(pattern=NAME_PATTERN)
     model: ModelSpec = Field(default_factory=lambda: ModelSpec(temperature=0.0))
+    explain: bool = True
+    """Ask for a short explanation before the verdict (arena-hard); off: the verdict alone (cheaper; what a
+    135M judge can do: its explanations were copies of an answer or of the instructions)."""
 
 
 class BattleConfig(_Strict):

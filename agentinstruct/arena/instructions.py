@@ -120,7 +120,8 @@ def _dataset_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         kind = "parquet" if path.suffix == ".parquet" else "json"
         ds = datasets.load_dataset(kind, data_files=str(path), split="train")
     for n, row in enumerate(ds):
-        fixed = {k: (json.loads(v) if k in ("messages", "lineage") and isinstance(v, str) else v) for k, v in row.items()}
+        fixed = {k: (json.loads(v) if k in ("messages", "lineage") and isinstance(v, str) else v)
+                 for k, v in row.items()}
         yield f"{path}[{n}]", fixed
 
 

@@ -34,7 +34,7 @@ from agentinstruct.arena.config import BattleConfig, CompetitorSpec
 from agentinstruct.arena.feedback import reweight, write_run_config
 from agentinstruct.arena.instructions import Instruction, load_instructions
 from agentinstruct.arena.mine import mine, read_games
-from agentinstruct.arena.testset import TestSetConfig, build_test_set, split_pool
+from agentinstruct.arena.testset import TestSet, TestSetConfig, build_test_set, split_pool
 from agentinstruct.arena.trainer import SFTTrainerSteps, Trainer
 from core.config import RunConfig
 from core.lm.cache import private_dir
@@ -142,6 +142,56 @@ class _Loop:
     def arena(self, competitors: list[CompetitorSpec], pairs: str, target: str | None) -> BattleConfig:
         return self.config.battle.model_copy(update={"competitors": competitors, "pairs": pairs, "target": target})
 
+    def run_round(self, r: _Round, sft_split: list[Instruction], dpo_split: list[Instruction], test: TestSet,
+                  run_config: RunConfig) -> tuple[RoundResult, RunConfig]:
+        """Battle on the round's split, mine, train, re-rate on the test set, reweight; each step once."""
+        config, k = self.config, r.k
+        current = self.versions[-1]
+        items = sft_split + dpo_split
+        cfg = self.arena([*self.others, current], "all", current.name)
+        r.step("battle", lambda: self.battle(items, cfg, r.dir / "battle"))
+        mc = MiningConfig(target=current.name, round=k, sft_threshold=config.sft_threshold, dpo_gap=config.dpo_gap)
+        mined = r.step("mine", lambda: mine(r.dir / "battle", mc, r.dir / "mined",
+                                           sft_prompts={i.id for i in sft_split},
+                                           dpo_prompts={i.id for i in dpo_split}).to_dict())
+        model, name = current, f"{self.target}-r{k}"
+        if config.train and mined["n_sft"]:
+            base = model
+            model = CompetitorSpec.model_validate(r.step("sft", lambda: self.trainer.sft(
+                Path(mined["sft_path"]), base, r.dir / "sft", f"{name}-sft").model_dump(mode="json")))
+        if config.train and mined["n_dpo"]:
+            base = model
+            model = CompetitorSpec.model_validate(r.step("dpo", lambda: self.trainer.dpo(
+                Path(mined["dpo_path"]), base, r.dir / "dpo", name).model_dump(mode="json")))
+        if model is not current:
+            model = model.model_copy(update={"name": name})
+            self.versions.append(model)
+        r.step("rerate", lambda: self.rerate(r, test, model.name))
+        if any(i.skill for i in items):
+            fb = r.step("feedback", lambda: _feedback(r, items, current.name, run_config, config))
+            run_config = RunConfig.model_validate(fb["config"])
+        r.state["model"] = model.model_dump(mode="json")
+        _save(r.path, r.state)
+        log.info("round %d done: model %s", k, model.name)
+        return RoundResult(k, r.dir, model, r.state["steps"]), run_config
+
+    def battle(self, items: list[Instruction], cfg: BattleConfig, arena_dir: Path) -> dict:
+        """One arena to completion, its summary (a battle stopped by the budget is not a finished step)."""
+        summary = battle(items, cfg, arena_dir, lms=_names(self.lms, cfg)).summary()
+        if summary["stopped_early"]:
+            raise RuntimeError(f"{arena_dir}: stopped early ({summary['stopped_early']}); run the loop again")
+        return summary
+
+    def rerate(self, r: _Round, test: TestSet, target: str) -> dict:
+        """Every version so far and the competitors on the frozen test set; the round keeps a copy of the
+        ratings, diagnostics and report as they were after it."""
+        cfg = self.arena([*self.others, *self.versions], "all", target)
+        summary = self.battle(test.items, cfg, self.out / "rerate")
+        for f in ("ratings.json", "diagnostics.json", "report.html"):
+            if (self.out / "rerate" / f).is_file():
+                shutil.copyfile(self.out / "rerate" / f, r.dir / f)
+        return summary
+
     def pool(self, r: _Round, run_config: RunConfig) -> list[Instruction]:
         from agentinstruct.api import generate
 
@@ -186,7 +236,6 @@ def loop(config: LoopConfig, out_dir: str | Path, *, lms: Mapping[str, dspy.Base
     results = []
     for k in range(1, config.rounds + 1):
         r = _Round(lp, k)
-        current = lp.versions[-1]
         if config.generate:
             write_run_config(run_config, r.dir / "generation.yaml")
             pool = lp.pool(r, run_config)
@@ -196,43 +245,8 @@ def loop(config: LoopConfig, out_dir: str | Path, *, lms: Mapping[str, dspy.Base
             splits[(k, "sft")], splits[(k, "dpo")] = rest[(1, "sft")], rest[(1, "dpo")]
         if test is None or not test.items:
             raise RuntimeError(f"{out / 'testset'}: the test set is not frozen (stopped early?); run the loop again")
-        items = splits[(k, "sft")] + splits[(k, "dpo")]
-        cfg = lp.arena([*lp.others, current], "all", current.name)
-        res = {}
-        res["battle"] = r.step("battle", lambda: battle(items, cfg, r.dir / "battle",
-                                                       lms=_names(lms, cfg)).summary())
-        if res["battle"]["stopped_early"]:
-            raise RuntimeError(f"round {k}: battle stopped early: {res['battle']['stopped_early']}")
-        mc = MiningConfig(target=current.name, round=k, sft_threshold=config.sft_threshold, dpo_gap=config.dpo_gap)
-        res["mine"] = r.step("mine", lambda: mine(r.dir / "battle", mc, r.dir / "mined",
-                                                 sft_prompts={i.id for i in splits[(k, "sft")]},
-                                                 dpo_prompts={i.id for i in splits[(k, "dpo")]}).to_dict())
-        model = current
-        name = f"{lp.target}-r{k}"
-        if config.train and res["mine"]["n_sft"]:
-            spec = r.step("sft", lambda: lp.trainer.sft(Path(res["mine"]["sft_path"]), model, r.dir / "sft",
-                                                        f"{name}-sft").model_dump(mode="json"))
-            model = CompetitorSpec.model_validate(spec)
-        if config.train and res["mine"]["n_dpo"]:
-            spec = r.step("dpo", lambda: lp.trainer.dpo(Path(res["mine"]["dpo_path"]), model, r.dir / "dpo",
-                                                        name).model_dump(mode="json"))
-            model = CompetitorSpec.model_validate(spec)
-        if model is not current:
-            model = model.model_copy(update={"name": name})
-            lp.versions.append(model)
-        rerate_cfg = lp.arena([*lp.others, *lp.versions], "all", model.name)
-        res["rerate"] = r.step("rerate", lambda: battle(test.items, rerate_cfg, out / "rerate",
-                                                       lms=_names(lms, rerate_cfg)).summary())
-        for f in ("ratings.json", "diagnostics.json", "report.html"):
-            if (out / "rerate" / f).is_file():
-                shutil.copyfile(out / "rerate" / f, r.dir / f)
-        if any(i.skill for i in items):
-            res["feedback"] = r.step("feedback", lambda: _feedback(r, items, current.name, run_config, config))
-            run_config = RunConfig.model_validate_json(json.dumps(res["feedback"]["config"]))
-        r.state["model"] = model.model_dump(mode="json")
-        _save(r.path, r.state)
-        results.append(RoundResult(k, r.dir, model, r.state["steps"]))
-        log.info("round %d done: model %s", k, model.name)
+        result, run_config = lp.run_round(r, splits[(k, "sft")], splits[(k, "dpo")], test, run_config)
+        results.append(result)
     ratings = out / "rerate" / "ratings.json"
     board = json.loads(ratings.read_text(encoding="utf-8"))["rows"] if ratings.is_file() else []
     return LoopResult(out, results, board)

@@ -21,11 +21,11 @@ from agentinstruct.arena.config import BattleConfig, CompetitorSpec, JudgeSpec
 from agentinstruct.arena.instructions import Instruction
 from core.config import LocalModelConfig, ModelsConfig, ModelSpec
 from core.lm.accounting import Accountant
-from core.lm.compact_adapter import adapter_for
 from core.lm.limiter import ModelLimiter
 from core.lm.metered import metered
 from core.lm.request_store import RequestStore
 from core.lm.roles import build_limiter, build_lm, endpoint_key
+from eval.arena.judging import judge_adapter
 from eval.students import DspyLMStudent, GenerationSettings, HFStudent
 
 
@@ -145,7 +145,7 @@ def build_models(config: BattleConfig, accountant: Accountant, store: RequestSto
     for j in config.judges:
         lm = b.wrap(lms.get(j.name) or b.raw(j.model), j.model.malformed_attempts)
         judges[j.name] = lm
-        adapters[j.name] = adapter_for(lm) or dspy.JSONAdapter()
+        adapters[j.name] = judge_adapter(lm)
     return ArenaModels(answerers, judges, adapters)
 
 
@@ -154,4 +154,4 @@ def build_judge(spec: JudgeSpec, local: LocalModelConfig, accountant: Accountant
     """One juror's metered LM and the adapter it needs (``override`` replaces its model)."""
     b = _Builder(local, accountant, store)
     lm = b.wrap(override or b.raw(spec.model), spec.model.malformed_attempts)
-    return lm, adapter_for(lm) or dspy.JSONAdapter()
+    return lm, judge_adapter(lm)

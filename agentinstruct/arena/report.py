@@ -64,7 +64,7 @@ def leaderboard_html(board: Leaderboard | None) -> str:
              _f(r.style_elo, 1), _f(r.lc_win_rate, pct=True), _f(r.online_elo, 1)] for r in board.rows]
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in board.notes)
     g = ", ".join(f"{k} {v:+.3f}" for k, v in (board.style_g or {}).items()) or "&ndash;"
-    return (f"<h2>Leaderboard</h2>"
+    return ("<h2>Leaderboard</h2>"
             + table(["model", "Elo (BT)", f"{level} CI", f"win rate vs {board.anchor}", "battles", "mean result",
                      "style-controlled Elo", "LC win rate", "online Elo"], rows)
             + _forest(board)
@@ -112,5 +112,6 @@ def arena_report(result: BattleResult, extra: Sequence[str] = ()) -> str:
             f"calls this invocation ({result.cache_hits} from the cache), USD {result.cost_usd:.4f}.</p>")
     if result.stopped_early:
         head += f"<p><b>Stopped early:</b> {html.escape(result.stopped_early)} (resumable).</p>"
-    body = f"<div class='row'><div>{leaderboard_html(result.leaderboard)}</div><div>{diagnostics_html(result)}</div></div>"
+    body = (f"<div class='row'><div>{leaderboard_html(result.leaderboard)}</div>"
+            f"<div>{diagnostics_html(result)}</div></div>")
     return page(f"Arena: {result.arena_dir.name}", [head, body, *extra])

@@ -148,6 +148,9 @@ def build_test_set(pool: Sequence[Instruction], config: TestSetConfig, out_dir: 
         log.info("test set in %s is frozen: %d prompts", out_dir, len(frozen.items))
         return frozen
     clean, dropped = _decontaminate(pool, train_texts, config.ngram)
+    if len(clean) < 2:
+        raise ValueError(f"a test set needs a pool of two instructions at least ({len(pool)} given, "
+                         f"{len(dropped)} dropped as contaminated)")
     n_div = min(round(config.size * config.diverse_share), len(clean))
     picked = diverse_selection([i.id for i in clean], [i.text() for i in clean], n_div, seed=config.seed,
                                num_perm=config.num_perm, shingle=config.shingle)

@@ -61,7 +61,7 @@ def answer_task(answerer: Answerer, items: list[Instruction], settings: Generati
             for uid in uids:
                 ledger.fail(uid, _reason(exc))
             return
-        for uid, item, text in zip(uids, items, texts):
+        for uid, item, text in zip(uids, items, texts, strict=True):
             if not text or not text.strip():
                 ledger.fail(uid, "empty answer")
                 continue
@@ -83,7 +83,8 @@ def judge_task(uid: str, judge: str, item: Instruction, model_a: str, model_b: s
         if stop.is_set():
             return
         ledger.start(uid, "judge")
-        pair = PairJudge(models.judges[judge], config.mode, models.adapters[judge])
+        spec = next(j for j in config.judges if j.name == judge)
+        pair = PairJudge(models.judges[judge], config.mode, models.adapters[judge], explain=spec.explain)
         try:
             with attributed(f"judge:{judge}") as journal:
                 verdict = pair(_cut(item.request_text(), config.max_chars),

@@ -109,8 +109,12 @@ def rate_command(
     """Fit the leaderboard of an arena's games again (no model call)."""
     from agentinstruct import arena
 
-    board = arena.rate(arena_dir, arena.LeaderboardConfig(anchor=anchor, rounds=bootstrap),
-                       arena.ReconcileConfig(inconsistent=inconsistent))
+    try:
+        board = arena.rate(arena_dir, arena.LeaderboardConfig(anchor=anchor, rounds=bootstrap),
+                           arena.ReconcileConfig(inconsistent=inconsistent))
+    except ValueError as err:
+        console.print(f"no leaderboard: {err}")
+        raise typer.Exit(code=1) from err
     _print_board(board)
 
 
@@ -160,6 +164,7 @@ def reweight_command(
     target: Annotated[str, typer.Option("--target")],
     out: Annotated[Path, typer.Option("--out", help="Where generation.yaml and decisions.jsonl go.")],
     config: Annotated[Path | None, typer.Option("--config", help="The RunConfig to start from.")] = None,
+    inconsistent: Annotated[str, typer.Option("--inconsistent", help="abstain, tie or average.")] = "abstain",
 ) -> None:
     """Turn the target's losses per taxonomy node into the next generation's RunConfig."""
     from agentinstruct import arena
@@ -168,7 +173,7 @@ def reweight_command(
     from core.config import load_config
     from eval.arena.battles import battles_from_games
 
-    battles = battles_from_games(read_games(arena_dir))
+    battles = battles_from_games(read_games(arena_dir), arena.ReconcileConfig(inconsistent=inconsistent))
     got = arena.reweight(battles, read_instructions(arena_dir / "instructions.jsonl"), target,
                          load_config(config), out)
     console.print(f"{len(got.nodes)} nodes, {len(got.changed)} settings changed; {got.config_path}, "

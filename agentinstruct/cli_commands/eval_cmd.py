@@ -62,14 +62,23 @@ def orca_bench(
     seed: Annotated[int, typer.Option("--seed", help="Seeds the choice.")] = 0,
     name: Annotated[str, typer.Option("--name", help="The held-out set's name (RUN/heldout/NAME.json).")
                     ] = "orca-bench",
+    student: Annotated[list[str] | None, typer.Option("--student", help="Also score this student against the "
+                                                      "teacher (repeatable; same forms as `eval run`).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="A RunConfig YAML (the judge model, cache, "
+                                                "budget, evaluation settings).")] = None,
 ) -> None:
-    """Build Orca-Bench from generated runs; the chosen ids are recorded so that training refuses them."""
-    from agentinstruct.evaluation import build_orca_bench
+    """Build Orca-Bench from generated runs (the chosen ids are recorded so that training refuses them);
+    with --student, score students against the teacher's responses into OUT/results."""
+    from agentinstruct.evaluation import build_orca_bench, evaluate
 
     built = build_orca_bench(runs, out, per_skill=per_skill, seed=seed, name=name)
     groups = ", ".join(f"{k}={v}" for k, v in built.heldout.groups.items())
     console.print(f"orca-bench: {len(built.heldout.ids)} items ({groups}) -> {built.items_file}")
     console.print("held out from training: " + ", ".join(built.run_files))
+    if student:
+        result = evaluate(student, out / "results", benchmarks={}, orca_bench=out, config=config)
+        print_scores(result.report)
+        console.print(f"report: {result.html_path}")
 
 
 @app.command("report")

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from agentinstruct.cli_commands.errors import run_exit_code
 from agentinstruct.cli_commands.render import print_summary
 
 console = Console(stderr=True)
@@ -42,8 +43,21 @@ def generate(
                                                     "default: a local Ray instance).")] = None,
     force: Annotated[bool, typer.Option("--force", help="With --resume: continue even though the skills, "
                                         "programs or models differ from the run's manifest.")] = False,
+    max_failure_rate: Annotated[float, typer.Option("--max-failure-rate", min=0.0, max=1.0, help="Exit 4 when "
+                                                    "more than this share of the units run failed.")] = 0.5,
 ) -> None:
-    """Generate instruction data with the AgentInstruct flows and print a summary."""
+    """Generate instruction data with the AgentInstruct flows and print a summary.
+
+    Exit codes:
+    0 finished, failed units within --max-failure-rate;
+    1 internal error (--verbose shows the traceback);
+    2 usage, config or input error before any LLM call (bad option, invalid config or compiled file,
+    unusable --out, no usable seed);
+    3 stopped by a budget (--max-calls, --max-cost), resumable;
+    4 finished, more failed units than --max-failure-rate;
+    5 stopped by the provider (auth, quota, unreachable, the same 400/404 in unit after unit), resumable;
+    130 SIGINT, 143 SIGTERM: stopped, resumable.
+    """
     from agentinstruct.api import generate as run_generate
 
     if (out is None) == (resume is None):
@@ -68,5 +82,7 @@ def generate(
                                max_calls=max_calls, max_cost=max_cost, backend=backend,
                                ray_address=ray_address, force=force)
     print_summary(summary)
-    if summary.stopped_early:
-        raise typer.Exit(code=3)
+    code, why = run_exit_code(summary, max_failure_rate, seeds)
+    if code:
+        console.print(f"[bold yellow]{why}[/bold yellow]", highlight=False)
+        raise typer.Exit(code=code)

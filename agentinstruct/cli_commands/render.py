@@ -1,6 +1,9 @@
-"""Rendering of run summaries for the terminal."""
+"""Rendering of run summaries for the terminal (and for a pipe or a file: see ``make_console``)."""
 
 from __future__ import annotations
+
+import os
+import sys
 
 from rich.console import Console
 from rich.table import Table
@@ -8,7 +11,20 @@ from rich.table import Table
 from core.judging_summary import HISTOGRAM_BINS, JudgingSummary
 from core.summary import RunSummary
 
-console = Console()
+PIPED_WIDTH = 1000
+"""The width output gets when it is not a terminal: tables as wide as their contents, nothing cut."""
+
+
+def make_console(stderr: bool = False) -> Console:
+    """A console for the CLI: a terminal's own width; piped or redirected (not a terminal, no ``COLUMNS``),
+    wide enough that no table cell or line is cut at 80 columns (rich's default off a terminal)."""
+    stream = sys.stderr if stderr else sys.stdout
+    terminal = bool(getattr(stream, "isatty", lambda: False)())
+    width = None if terminal or os.environ.get("COLUMNS") else PIPED_WIDTH
+    return Console(stderr=stderr, width=width)
+
+
+console = make_console()
 
 
 def _counts(title: str, counts: dict[str, int]) -> str:
@@ -42,13 +58,20 @@ def print_summary(summary: RunSummary) -> None:
             continue
         table = Table(title=f"LLM usage by {title}", show_lines=False)
         for col in (title, "calls", "prompt tokens", "completion tokens", "cost $"):
-            table.add_column(col, justify="left" if col == title else "right")
+            table.add_column(col, justify="left" if col == title else "right",
+                             overflow="fold" if col == title else "ellipsis")
         for name, usage in sorted(usage_map.items()):
             table.add_row(name, str(usage.calls), str(usage.prompt_tokens), str(usage.completion_tokens),
                           f"{usage.cost_usd:.4f}")
         console.print(table)
     if summary.unpriced_models:
         console.print(f"no price known for {', '.join(summary.unpriced_models)} (set budget.prices in the config)")
+    if summary.batch:
+        b = summary.batch
+        console.print(f"batch: {int(b.get('requests_sent', 0))} requests in {int(b.get('batches_sent', 0))} batches "
+                      f"({int(b.get('resumed_batches', 0))} resumed), {int(b.get('answers_read', 0))} answers read, "
+                      f"{int(b.get('resent', 0))} sent again, {int(b.get('failed', 0))} failed; list price "
+                      f"${b.get('list_cost_usd', 0.0):.4f}, batch discount ${b.get('discount_usd', 0.0):.4f}")
     console.print(f"LLM calls: {summary.llm_calls}  tokens: {summary.tokens}  elapsed: {summary.elapsed_s:.1f}s")
     if summary.torn_lines_repaired or summary.orphan_lines_dropped:
         console.print(f"repaired torn files: {summary.torn_lines_repaired}  "

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from core.config import RunConfig
 from agentinstruct.engine.backend import LocalBackend, UnitBackend
+from agentinstruct.engine.fault_watch import FaultWatch
+from core.safe_text import escape_controls
 from core.flow.failures import excerpt
 from agentinstruct.engine.ledger import DONE, FAILED
 from core.flow.contract import SkillRunner
@@ -101,6 +103,8 @@ class Driver:
         self.stop = stop or StopFlag()
         """Shared with the programs' call guard (``api.generate``) so that a stop interrupts units."""
         self.gate = gate
+        self.watch = FaultWatch()
+        """Stops the run once units keep failing with one identical non-retryable provider error."""
         self.backend = backend
         """Where units run; default: a ``LocalBackend`` of ``concurrency`` threads."""
 
@@ -123,6 +127,9 @@ class Driver:
                 continue
             applicable = [name for name, program in self.programs.items()
                           if item.kind.value in program.spec.seed_kinds]
+            if not applicable:  # e.g. a table given only to skills that take text: named, never silent
+                self._no_skill(item, run, summary, known_rejects)
+                continue
             skills = choose_skills(applicable, self.config.generation.seed, item.id, self.config.generation, met,
                                    kinds)
             summary.units_not_applicable += len(self.programs) - len(skills)
@@ -135,6 +142,17 @@ class Driver:
             for skill in skills:
                 unit_id = record_id(str(self.config.generation.seed), skill, item.id, item.sha256)
                 yield unit_id, item, skill
+
+    def _no_skill(self, seed: SeedDoc, run: RunDir, summary: RunSummary, known_rejects: set[str]) -> None:
+        """Record a seed that none of the run's skills takes (reason ``no_skill``)."""
+        summary.seeds_rejected += 1
+        summary.rejects_by_reason["no_skill"] = summary.rejects_by_reason.get("no_skill", 0) + 1
+        detail = f"a {seed.kind.value} seed, which none of the skills {sorted(self.programs)} takes"
+        key = f"{seed.source}\x1fno_skill"
+        if key not in known_rejects:
+            log.info("seed %s: %s", escape_controls(seed.id), detail)
+            run.rejects.write(SeedReject(source=seed.source, reason="no_skill", detail=detail).model_dump_json())
+            known_rejects.add(key)
 
     def _run_unit(self, unit_id: str, seed: SeedDoc, skill: str) -> UnitOutcome:
         return run_unit(self.programs[skill], seed, skill, self.config.generation)
@@ -219,6 +237,12 @@ class Driver:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+        if summary.rejects_by_reason.get("no_skill"):
+            log.warning("%d seed(s) are of a kind none of the skills %s takes; each is named in %s (reason "
+                        "no_skill)", summary.rejects_by_reason["no_skill"], sorted(self.programs), run.rejects_path)
+        if summary.seeds_loaded == 0:
+            log.error("no usable seed under %s: %d input(s) not used %s; see %s", escape_controls(str(seeds_path)),
+                      summary.seeds_rejected, summary.rejects_by_reason, run.rejects_path)
         counts = run.ledger.counts()
         summary.units_incomplete = counts.get("pending", 0)
         summary.records_total = sum(_count_lines(p) for p in run.data_dir.glob("*.jsonl"))
@@ -246,6 +270,10 @@ class Driver:
                     outcome.failures.append(StepFailure("unit", None, "internal", type(exc).__name__,
                                                         excerpt(exc)))
                 self._commit(run, unit_id, seed, skill, outcome, summary)
+                fatal = self.watch.observe(outcome)
+                if fatal is not None and not self.stop.is_set():
+                    self.stop.set(f"provider_fatal: {fatal}")
+                    log.error("stopping the run: %s (fix the config, then --resume)", fatal)
             if mode is not None:
                 return
 

@@ -43,7 +43,7 @@ def lineage(ctx: UnitContext, example: Example) -> Lineage:
         refinement_round=example.refinement_round, refinement_goal=example.refinement_goal,
         agents=example.agents, models=ctx.models, program_hash=ctx.program_hash, run_seed=ctx.run_seed,
         parent_id=record_id(ctx.unit_id, example.parent) if example.parent else None,
-        suggestion=example.suggestion, skill_hash=ctx.skill_hash,
+        suggestion=example.suggestion, skill_hash=ctx.skill_hash, seed_flags=list(ctx.seed.flags),
     )
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from agentinstruct.engine.ledger import Ledger
+from core.safe_text import escape_controls, safe_text
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,12 @@ class JsonlWriter:
         self._dirty = False
 
     def write(self, line: str) -> None:
-        """Append one line and flush it to the OS."""
+        """Append one line and flush it to the OS. The line is made safe first (``core.safe_text``): a lone
+        surrogate or a raw control character in it, which JSON writers may leave, would make the file
+        unwritable (an ``UnicodeEncodeError`` that every resume hit again on the same cached answer)."""
         if "\n" in line:
             raise ValueError("a JSONL line must not contain a newline")
+        line = safe_text(line)
         with self._lock:
             self._fh.write(line + "\n")
             self._fh.flush()
@@ -104,19 +108,51 @@ def repair_jsonl(path: Path) -> int:
     return cut
 
 
+NAME_MAX = 255
+"""Bytes in one path component (Linux's NAME_MAX); the path as a whole is held to PATH_MAX."""
+PATH_MAX = 4096
+
+
+def check_run_dir(root: str | Path, *, resume: bool) -> Path:
+    """The run directory ``root`` as a path, or ``RunDirError`` saying why it cannot be used: a NUL in it,
+    a name over ``NAME_MAX`` bytes or a path over ``PATH_MAX``, a symlink (it would send the run elsewhere),
+    a file, a non-empty directory for a new run, not a run for ``resume``. Called before the first LLM call."""
+    text = os.fspath(root)
+    if not text:
+        raise RunDirError("the run directory path is empty")
+    shown = escape_controls(text)[:200]
+    if "\x00" in text:
+        raise RunDirError(f"{shown}: the run directory path contains a NUL character")
+    encoded = text.encode("utf-8", "surrogateescape")
+    long_part = next((p for p in encoded.split(b"/") if len(p) > NAME_MAX), None)
+    if long_part is not None:
+        raise RunDirError(f"{shown}...: a name in the run directory path has {len(long_part)} bytes "
+                          f"(at most {NAME_MAX})")
+    if len(encoded) > PATH_MAX:
+        raise RunDirError(f"{shown}...: the run directory path has {len(encoded)} bytes (at most {PATH_MAX})")
+    path = Path(text)
+    if path.is_symlink():
+        raise RunDirError(f"{shown}: the run directory is a symlink (to {escape_controls(os.readlink(path))}); "
+                          "give the directory itself")
+    if path.exists() and not path.is_dir():
+        raise RunDirError(f"{shown}: exists and is not a directory")
+    if resume:
+        if not (path / "ledger.sqlite").is_file():
+            raise RunDirError(f"{shown}: not a run directory (no ledger.sqlite) - cannot resume")
+    elif path.exists() and any(path.iterdir()):
+        raise RunDirError(f"{shown}: directory exists and is not empty; use --resume to continue it or pick "
+                          "a new --out")
+    parent = next((p for p in path.absolute().parents if p.exists()), None)
+    if parent is not None and not path.exists() and not os.access(parent, os.W_OK | os.X_OK):
+        raise RunDirError(f"{shown}: cannot create it (no write permission in {escape_controls(str(parent))})")
+    return path
+
+
 class RunDir:
     """Opens or creates a run directory and hands out its writers and ledger."""
 
     def __init__(self, root: str | Path, *, resume: bool):
-        self.root = Path(root)
-        if resume:
-            if not (self.root / "ledger.sqlite").is_file():
-                raise RunDirError(f"{self.root}: not a run directory (no ledger.sqlite) - cannot resume")
-        elif self.root.exists() and any(self.root.iterdir()):
-            raise RunDirError(
-                f"{self.root}: directory exists and is not empty; use --resume to continue it or pick "
-                "a new --out"
-            )
+        self.root = check_run_dir(root, resume=resume)
         _private_dir(self.root)
         _private_dir(self.data_dir)
         self.torn_bytes = {}

@@ -86,7 +86,7 @@ def _boxes(plt, series: dict[str, list[float]], title: str, path: Path) -> None:
     """One horizontal box per series (score distributions per skill and subcategory), most populous first."""
     items = sorted(series.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:MAX_BARS][::-1]
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.3 * len(items) + 1)))
-    ax.boxplot([v for _, v in items], vert=False)
+    ax.boxplot([v for _, v in items], orientation="horizontal")
     ax.set_yticks(range(1, len(items) + 1), [k for k, _ in items])
     ax.set_xlim(0, 1)
     ax.set_title(title)

@@ -13,7 +13,6 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Union
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9:-]*$")
 VOID = frozenset({"br", "hr", "img", "input", "link", "meta", "col", "source", "wbr"})
@@ -36,7 +35,7 @@ class Element:
     children: tuple[Child, ...] = field(default_factory=tuple)
 
 
-Child = Union[Element, Raw, str, int, float, None, Iterable["Child"]]
+Child = Element | Raw | str | int | float | None | Iterable["Child"]
 
 
 def attr_name(name: str) -> str:
@@ -59,7 +58,7 @@ def escape(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _number(value: float | int) -> str:
+def _number(value: float) -> str:
     return str(value) if isinstance(value, int) else f"{value:.6g}"
 
 

@@ -43,8 +43,8 @@ def radar_chart(
     is drawn at the centre and its point left out."""
     if len(axes) < 3:
         raise ValueError("a radar chart needs at least 3 axes")
-    legend_w = 190
-    cx, cy, radius = size / 2, size / 2 + (12 if title else 0), size / 2 - 70
+    legend_w, pad = 190, 120  # pad: room left and right for the axis labels
+    cx, cy, radius = pad + size / 2, size / 2 + (12 if title else 0), size / 2 - 70
     n = len(axes)
 
     def point(k: float, value: float) -> tuple[float, float]:
@@ -64,25 +64,42 @@ def radar_chart(
     for k, label in enumerate(axes):
         x, y = point(k, max_value)
         parts.append(el("line", x1=_fmt(cx), y1=_fmt(cy), x2=_fmt(x), y2=_fmt(y), stroke="#ddd"))
-        lx, ly = point(k, max_value * 1.12)
+        lx, ly = point(k, max_value * 1.1)
         anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
-        parts.append(el("text", label, x=_fmt(lx), y=_fmt(ly + 4), text_anchor=anchor, font_size=11))
+        lines = _wrap(label.replace("_", " "))
+        top = ly + 4 - 6 * (len(lines) - 1) if abs(ly - cy) < radius * 0.8 else (ly + 4 - 12 * (len(lines) - 1)
+                                                                                  if ly < cy else ly + 4)
+        parts.append(el("text", el("title", label), [el("tspan", line, x=_fmt(lx), y=_fmt(top + 12 * j))
+                                                     for j, line in enumerate(lines)],
+                        text_anchor=anchor, font_size=11))
     for i, (name, values) in enumerate(series.items()):
         if len(values) != n:
             raise ValueError(f"series {name!r}: {len(values)} values for {n} axes")
         pts = [point(k, v or 0.0) for k, v in enumerate(values)]
         parts.append(el("polygon", el("title", name), points=" ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in pts),
                         fill=colour(i), fill_opacity="0.12", stroke=colour(i), stroke_width=2))
-        for k, ((x, y), v) in enumerate(zip(pts, values)):
+        for k, ((x, y), v) in enumerate(zip(pts, values, strict=True)):
             if v is not None:
                 parts.append(el("circle", el("title", f"{name} - {axes[k]}: {v:.2f}"), cx=_fmt(x), cy=_fmt(y),
                                 r=3.5, fill=colour(i)))
-    parts += _legend(list(series), size + 10, 40)
+    parts += _legend(list(series), 2 * pad + size + 10, 40)
     if outer_label:
-        parts.append(el("text", outer_label, x=size + 10, y=40 + 18 * len(series) + 16, font_size=11, fill="#666"))
-    height = size + (12 if title else 0)
-    return el("svg", parts, xmlns="http://www.w3.org/2000/svg", viewBox=f"0 0 {size + legend_w} {height}",
-              width=size + legend_w, height=height, role="img", class_="chart")
+        parts.append(el("text", outer_label, x=2 * pad + size + 10, y=40 + 18 * len(series) + 16, font_size=11,
+                        fill="#666"))
+    height, width = size + (12 if title else 0), 2 * pad + size + legend_w
+    return el("svg", parts, xmlns="http://www.w3.org/2000/svg", viewBox=f"0 0 {width} {height}",
+              width=width, height=height, role="img", class_="chart")
+
+
+def _wrap(label: str, width: int = 16) -> list[str]:
+    """An axis label in lines of about ``width`` characters (words are not split)."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [label]
 
 
 def interval_chart(

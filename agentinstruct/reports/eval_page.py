@@ -14,7 +14,6 @@ from agentinstruct.html import (
     Element,
     colour,
     definition_list,
-    details,
     el,
     interval_chart,
     page,
@@ -47,7 +46,8 @@ def fmt_interval(iv: Interval | None, scale: str) -> Element | str:
     if iv is None:
         return "n/a"
     f, d = percent(scale), 1 if scale == "unit" else 2
-    return el("span", f"{iv.estimate * f:.{d}f} ", el("span", f"[{iv.low * f:.{d}f}, {iv.high * f:.{d}f}]", class_="ci"))
+    bounds = el("span", f"[{iv.low * f:.{d}f}, {iv.high * f:.{d}f}]", class_="ci")
+    return el("span", f"{iv.estimate * f:.{d}f} ", bounds)
 
 
 def student_tag(name: str, index: int) -> Element:
@@ -107,7 +107,7 @@ def comparisons_section(report: EvalReport) -> Element | None:
         d = c.paired.difference
         sign = "good" if d.low > 0 else "bad" if d.high < 0 else None
         rows.append([_label(row) if row else c.benchmark, f"{c.a} \u2212 {c.b}",
-                     el("span", fmt_interval(d, scale), class_=sign), f"{c.paired.p_value:.3f}", str(d.n)])
+                     el("span", fmt_interval(d, scale), class_=sign), "<0.001" if c.paired.p_value < 0.001 else f"{c.paired.p_value:.3f}", str(d.n)])
     note = el("p", "Paired bootstrap of the difference over the items both students were scored on (all of an "
                    "item's numbers resampled together); green: the interval lies above 0, red: below.", class_="ci")
     return section("Paired comparisons", note, table(["benchmark", "difference", "estimate [95% CI]", "p", "items"],
@@ -165,7 +165,7 @@ def benchmark_section(row: BenchmarkRow, students: Sequence[LoadedStudent]) -> E
     parts: list[object] = []
     cats = sorted({c for cell in row.cells.values() for c in cell.per_category})
     if len(cats) > 1:
-        parts.append(table(["category"] + names, [[c] + [fmt_interval(row.cells[n].per_category.get(c), row.scale)
+        parts.append(table(["category", *names], [[c] + [fmt_interval(row.cells[n].per_category.get(c), row.scale)
                                                         if n in row.cells else "-" for n in names] for c in cats],
                            caption="Per category", numeric=list(range(1, len(names) + 1))))
     facts = []

@@ -98,6 +98,8 @@ class LlamaServer:
             cmd += ["--model", str(self.model)]
         if self.n_threads:
             cmd += ["--n-threads", str(self.n_threads)]
+        if self._log not in (None, subprocess.DEVNULL):
+            self._log.close()  # a restart after kill()
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115 - closed in stop
         self._log = out
         self.process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)

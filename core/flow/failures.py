@@ -15,6 +15,8 @@ REASONS = (
     "ambiguous", "degenerate", "secret", "injection", "untrusted_url", "edit_noop", "drift", "too_long",
     # a request the provider refuses as such (400 invalid parameter, 404 model not found): retrying cannot help
     "invalid_request",
+    # an endpoint that still refuses connections after the retries (a server down): the run stops resumably
+    "unreachable",
 )
 
 # DSPy / LiteLLM / engine exception class names -> reason code (matched by name: no SDK imports).
@@ -53,7 +55,7 @@ _BY_CLASS = {
     "InternalServerError": "provider",
 }
 
-FATAL_REASONS = frozenset({"auth", "budget", "stopped"})
+FATAL_REASONS = frozenset({"auth", "budget", "stopped", "unreachable"})
 """Reasons that stop the whole run (retrying other units would fail the same way)."""
 
 

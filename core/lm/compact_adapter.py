@@ -122,9 +122,10 @@ def with_floors(schema: dict, floors: Mapping[str, int]) -> dict:
 
 
 def wants_compact_prompts(lm: dspy.BaseLM | None) -> bool:
-    """Whether ``lm``'s engine asks for the compact adapter (``compact_prompts = True``: the embedded
-    llama.cpp engine, and wrappers that forward its hints, like a compile's metered engine)."""
-    return bool(getattr(engine_spec(lm), "compact_prompts", False))
+    """Whether ``lm`` or its engine asks for the compact adapter (``compact_prompts = True``: the embedded
+    llama.cpp engine, wrappers that forward its hints, like a compile's metered engine, and a remote model
+    configured with ``compact_prompts: true``, e.g. the same small model behind a server)."""
+    return bool(getattr(engine_spec(lm), "compact_prompts", False) or getattr(lm, "compact_prompts", False))
 
 
 def adapter_for(lm: dspy.BaseLM | None) -> dspy.Adapter | None:

@@ -61,6 +61,12 @@ class MalformedAnswer(RuntimeError):
         self.reason_code = getattr(problem, "reason", "parse")
 
 
+current_asking: contextvars.ContextVar[tuple[Any, int] | None] = contextvars.ContextVar(
+    "agentinstruct_asking", default=None)
+"""(rollout id, sample) of the request the middleware is asking its inner LM now: a request the inner LM
+sees twice is a new sample or another rollout (a batched model names its requests by it, ``core.lm.batch``)."""
+
+
 class Problem(str):
     """Why an answer is unusable (the text), with the failure reason it is recorded under."""
 
@@ -90,7 +96,7 @@ def forget(served: list[tuple[RequestStore, str]]) -> int:
     """Remove answers collected by ``answers_served`` from their stores; returns how many were removed."""
     removed = 0
     for store, key in served:
-        removed += store.delete(key)
+        removed += store.forget(key)
     served.clear()
     return removed
 
@@ -134,7 +140,11 @@ class MeteredEngine:
                 _announce(self.store, key)
                 return response_from_dict(cached)
         for sample in range(self.malformed_attempts):
-            response = self._call(model, request)
+            token = current_asking.set((self.salt, sample))  # which rollout and sample the inner call answers
+            try:
+                response = self._call(model, request)
+            finally:
+                current_asking.reset(token)
             problem = structure_problem(request, response)
             if problem is None:
                 if self.store is not None and key is not None:
@@ -212,6 +222,8 @@ def structure_problem(request: Request, response: Response) -> str | None:
     texts = [p.text for p in parts if isinstance(getattr(p, "text", None), str)]
     if response.finish_reason == "content_filter":
         return Problem("content filtered by the provider", "content_filter")
+    if any(getattr(p, "type", None) == "refusal" for p in parts):
+        return Problem("the model refused (a refusal in place of an answer)", "refusal")
     if not texts and parts:
         return None  # a tool call or another non-text answer: the adapter checks it
     text = "".join(texts).strip()
@@ -232,7 +244,11 @@ def structure_problem(request: Request, response: Response) -> str | None:
         return problem
     schema = fmt.get("schema") if isinstance(fmt, dict) else None
     required = (schema or {}).get("required") or []
-    missing = [name for name in required if name not in json.loads(text)]
+    value = json.loads(text)
+    refusal = value.get("refusal")
+    if "refusal" not in required and isinstance(refusal, str) and refusal.strip():
+        return Problem("the model refused (a JSON 'refusal' field)", "refusal")
+    missing = [name for name in required if name not in value]
     return Problem(f"missing fields {missing}") if missing else None
 
 
@@ -303,4 +319,4 @@ def _price(inner: dspy.BaseLM, response: Response) -> float | None:
     if cost is None:
         log.debug("no price for %s: %s", inner.model, _details)
         return None
-    return float(cost)
+    return float(cost) * getattr(inner, "price_factor", 1.0)  # a batched call (core.lm.batch) costs less

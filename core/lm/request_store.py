@@ -39,6 +39,8 @@ class RequestStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.size_limit_bytes = size_limit_bytes
         self._writes = 0
+        self._refused: dict[str, str] = {}
+        """Responses forgotten by this process (``forget``), still served to it."""
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -48,7 +50,8 @@ class RequestStore:
         """The stored response for ``key``, or ``None``."""
         with self._lock:
             row = self._conn.execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+            blob = row[0] if row else self._refused.get(key)
+        return json.loads(blob) if blob is not None else None
 
     def put(self, key: str, model: str, response: dict) -> None:
         """Store a completed call's response (committed at once)."""
@@ -60,9 +63,15 @@ class RequestStore:
             if self.size_limit_bytes and self._writes % self.PRUNE_EVERY == 0:
                 self._prune()
 
-    def delete(self, key: str) -> int:
-        """Forget the response for ``key`` (an answer a check refused: a rerun asks again); 1 if one was stored."""
+    def forget(self, key: str) -> int:
+        """Remove the response for ``key`` from the file (an answer a check refused: a rerun asks again); 1 if
+        one was stored. This process keeps it in memory: the same request, refused again within this job
+        (a compile trial repeating an example), costs no second call."""
         with self._lock:
+            row = self._conn.execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return 0
+            self._refused[key] = row[0]
             return self._conn.execute("DELETE FROM responses WHERE key = ?", (key,)).rowcount
 
     def _prune(self) -> None:

@@ -1,6 +1,7 @@
 """Models by role: ``ModelSpec`` -> ``dspy.LM`` (DSPy's native engine, LiteLLM, or the embedded llama.cpp engine).
 
-Remote models are ``LimitedLM``s: one ``ModelLimiter`` per endpoint (model + api_base) bounds the calls in
+Remote models are ``EndpointLM``s (``LimitedLM``s asked for structured outputs in one explicit mode,
+``core.lm.structured``): one ``ModelLimiter`` per endpoint (model + api_base) bounds the calls in
 flight, adapts to 429s and paces RPM/TPM across every role that calls it. Given a job's ``Accountant`` (and
 its request cache), every model -- configured or passed in -- is wrapped once in the one middleware
 (``core.lm.metered``): cached, metered, budgeted.
@@ -18,14 +19,16 @@ from collections.abc import Mapping
 
 import dspy
 
+from core.config import ROLES, ConfigError, ModelsConfig, ModelSpec
 from core.dspy_internals import memoize_structured_outputs
 from core.lm import model_metadata_cache
-from core.config import ROLES, ConfigError, ModelsConfig, ModelSpec
 from core.lm.accounting import Accountant
+from core.lm.batch.setup import BatchSetup
+from core.lm.endpoint_lm import EndpointLM
 from core.lm.limiter import ModelLimiter
 from core.lm.metered import MeteredLM, metered
 from core.lm.request_store import RequestStore
-from core.lm.structured import OPENAI_COMPATIBLE, StructuredLM, choose_mode, structured_mode
+from core.lm.structured import OPENAI_COMPATIBLE, choose_mode, structured_mode
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +94,11 @@ def build_limiter(spec: ModelSpec) -> ModelLimiter:
 
 
 def build_lm(spec: ModelSpec, models: ModelsConfig, _engines: dict | None = None,
-             limiter: ModelLimiter | None = None, interrupt: threading.Event | None = None) -> dspy.LM:
+             limiter: ModelLimiter | None = None, interrupt: threading.Event | None = None,
+             batch: BatchSetup | None = None) -> dspy.LM:
     """One ``dspy.LM`` for a spec; the embedded model's engine is shared through ``_engines``.
 
-    A remote model is a ``LimitedLM``: its calls go through ``limiter`` (a new one when not given); it is
+    A remote model is an ``EndpointLM``: its calls go through ``limiter`` (a new one when not given); it is
     asked for structured outputs in the mode ``spec.structured_output`` names or ``auto`` chooses
     (``core.lm.structured``; ``auto`` asks an OpenAI-compatible server once which software it runs).
     """
@@ -120,9 +124,14 @@ def build_lm(spec: ModelSpec, models: ModelsConfig, _engines: dict | None = None
     if spec.api_base:
         kwargs["api_base"] = spec.api_base
     mode = choose_mode(spec.model, spec.structured_output, spec.api_base, kwargs.get("api_key"))
-    return StructuredLM(spec.model, structured_output=mode, limiter=limiter or build_limiter(spec),
-                        retries=spec.num_retries, rate_limit_patience_s=spec.rate_limit_patience_s,
-                        max_retry_after_s=spec.max_retry_after_s, interrupt=interrupt, **kwargs)
+    if batch is not None and batch.applies(spec.model):  # generation.batch: through the provider's batch API
+        return batch.lm(spec.model, structured_output=mode, compact_prompts=spec.compact_prompts,
+                        limiter=limiter or build_limiter(spec), retries=spec.num_retries, interrupt=interrupt,
+                        **kwargs)
+    return EndpointLM(spec.model, structured_output=mode, compact_prompts=spec.compact_prompts,
+                      limiter=limiter or build_limiter(spec), retries=spec.num_retries,
+                      rate_limit_patience_s=spec.rate_limit_patience_s, max_retry_after_s=spec.max_retry_after_s,
+                      interrupt=interrupt, **kwargs)
 
 
 def build_role_lms(
@@ -133,13 +142,15 @@ def build_role_lms(
     accountant: Accountant | None = None,
     store: RequestStore | None = None,
     interrupt: threading.Event | None = None,
+    batch: BatchSetup | None = None,
 ) -> dict[str, dspy.BaseLM]:
     """Role -> LM for every role; ``overrides`` (one LM, or some roles) replaces configured models.
 
     With ``accountant``, each distinct LM is wrapped once in the middleware (``metered``) with ``store`` as
-    the request cache; roles that shared an LM share its wrapper.
+    the request cache; roles that shared an LM share its wrapper. With ``batch`` (``generation.batch``), the
+    models of the batch provider are ``BatchLM``s (``core.lm.batch``).
     """
-    raw = _raw_role_lms(models, overrides, roles, interrupt)
+    raw = _raw_role_lms(models, overrides, roles, interrupt, batch)
     if accountant is None:
         return raw
     wrapped: dict[int, dspy.BaseLM] = {}
@@ -149,7 +160,7 @@ def build_role_lms(
 
 
 def _raw_role_lms(models: ModelsConfig, overrides, roles: tuple[str, ...],
-                  interrupt: threading.Event | None = None) -> dict[str, dspy.BaseLM]:
+                  interrupt: threading.Event | None = None, batch: BatchSetup | None = None) -> dict[str, dspy.BaseLM]:
     if isinstance(overrides, dspy.BaseLM):
         return {role: overrides for role in roles}
     overrides = dict(overrides or {})
@@ -170,7 +181,7 @@ def _raw_role_lms(models: ModelsConfig, overrides, roles: tuple[str, ...],
             endpoint = endpoint_key(spec)
             if endpoint not in limiters and not spec.is_embedded:
                 limiters[endpoint] = build_limiter(spec)
-            by_spec[key] = build_lm(spec, models, engines, limiters.get(endpoint), interrupt)
+            by_spec[key] = build_lm(spec, models, engines, limiters.get(endpoint), interrupt, batch)
         lms[role] = by_spec[key]
     return lms
 

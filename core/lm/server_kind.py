@@ -21,9 +21,9 @@ VLLM = "vllm"
 SGLANG = "sglang"
 OLLAMA = "ollama"
 UNKNOWN = "unknown"
-"""The server answered, but its ``owned_by`` names no software listed here."""
+"""The server answered, but not with a list whose ``owned_by`` names software listed here."""
 UNREACHABLE = "unreachable"
-"""The server did not answer ``/models`` (down, no such route, or refused the key)."""
+"""The server did not answer (down, or not there yet)."""
 
 _OWNED_BY = {"llamacpp": LLAMA_CPP, "me": LLAMA_CPP, "vllm": VLLM, "sglang": SGLANG, "library": OLLAMA,
              "ollama": OLLAMA}
@@ -58,9 +58,12 @@ def _ask(base: str, api_key: str | None, timeout_s: float) -> str:
         headers["Authorization"] = f"Bearer {api_key}"  # in memory only, never logged
     request = urllib.request.Request(f"{base}/models", headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as reply:  # noqa: S310 - a configured api_base
+        with urllib.request.urlopen(request, timeout=timeout_s) as reply:
             body = json.load(reply)
-    except (OSError, ValueError, urllib.error.URLError) as exc:
+    except urllib.error.HTTPError as exc:  # it answered, without a list of models (or refused the key)
+        log.info("%s/models: HTTP %s; the server's software is unknown", base, exc.code)
+        return UNKNOWN
+    except (OSError, ValueError) as exc:
         log.info("%s/models: no answer (%s); the server's software is unknown", base, type(exc).__name__)
         return UNREACHABLE
     models = body.get("data") if isinstance(body, dict) else None

@@ -2,15 +2,15 @@
 
 DSPy's JSONAdapter sends a JSON schema only when the model's catalog entry says the model takes one, so a
 vLLM-served or custom-named model (``openai/smollm2``) was asked for JSON by prompt alone. Here the adapter
-always builds the schema (``StructuredLM`` declares ``supports_response_schema``); the middleware sees it
-on every request (its cache key, its checks of malformed answers and their re-asks); and only the request
-sent over the wire is shaped for the server, by mode:
+always builds the schema (``core.lm.endpoint_lm.EndpointLM`` declares ``supports_response_schema``); the
+middleware sees it on every request (its cache key, its checks of malformed answers and their re-asks); and
+only the request sent over the wire is shaped for the server, by mode:
 
-| mode | sent |
-|---|---|
-| ``json_schema`` | ``response_format: {"type": "json_schema", "json_schema": {...}}`` (OpenAI, vLLM, SGLang; LiteLLM turns it into Ollama's ``format``) |
-| ``json_object`` | ``response_format: {"type": "json_object", "schema": ...}`` (llama.cpp's server, which refuses ``json_schema``) |
-| ``prompt`` | no ``response_format``; the schema is appended to the system prompt |
+- ``json_schema``: ``response_format: {"type": "json_schema", "json_schema": {...}}`` (OpenAI, vLLM,
+  SGLang; LiteLLM turns it into Ollama's ``format``);
+- ``json_object``: ``response_format: {"type": "json_object", "schema": ...}`` (llama.cpp's server, which
+  refuses ``json_schema``);
+- ``prompt``: no ``response_format``; the schema is appended to the system prompt.
 
 ``auto`` (``choose_mode``) decides per provider and server: OpenAI-compatible prefixes ask the server
 which software it is (``core.lm.server_kind``: llama.cpp -> ``json_object``, anything else ->
@@ -29,7 +29,6 @@ import pydantic
 from dspy.lm15 import Request, TextPart
 
 from core.lm import server_kind as servers
-from core.lm.limited_lm import LimitedLM
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ OPENAI_COMPATIBLE = ("openai", "hosted_vllm")
 """Model prefixes served over OpenAI's chat-completions protocol (DSPy's native engine carries them)."""
 OLLAMA_PREFIXES = ("ollama", "ollama_chat")
 CATALOG = "catalog"
-"""``choose_mode``'s answer when DSPy's catalog decides (``StructuredLM`` resolves it)."""
+"""``choose_mode``'s answer when DSPy's catalog decides (``EndpointLM`` resolves it)."""
 EMBEDDED = "json_object"
 """The embedded llama.cpp engine decodes under the schema itself (``core.lm.local_engine``)."""
 
@@ -147,39 +146,6 @@ def wire_kwargs(messages: list[dict] | None, kwargs: dict, mode: str) -> tuple[l
     else:
         messages.insert(0, {"role": "system", "content": text})
     return messages, kwargs
-
-
-class StructuredLM(LimitedLM):
-    """A ``LimitedLM`` asked for structured outputs in one explicit mode (``structured_output``)."""
-
-    def __init__(self, model: str, *, structured_output: ModeChoice, **kwargs: Any):
-        super().__init__(model, **kwargs)
-        choice = structured_output
-        if choice.mode == CATALOG:
-            catalog = LimitedLM.supports_response_schema.fget(self)
-            choice = ModeChoice("json_schema" if catalog else "prompt",
-                                f"{choice.reason} ({'takes' if catalog else 'no'} JSON schema)")
-        self.structured_output = choice.mode
-        self.structured_output_reason = choice.reason
-
-    @property
-    def supports_response_schema(self) -> bool:
-        """Always: the adapter builds the schema, and ``wire_request`` shapes it for the server."""
-        return True
-
-    @property
-    def supported_params(self) -> set[str]:
-        return set(LimitedLM.supported_params.fget(self)) | {"response_format"}
-
-    def __call__(self, prompt=None, *, messages=None, **kwargs):
-        """One call, its structured-output request shaped for the server (see ``wire_request``)."""
-        if isinstance(prompt, Request):
-            prompt = wire_request(prompt, self.structured_output)
-        elif "response_format" in kwargs:
-            if prompt is not None and messages is None:
-                messages, prompt = [{"role": "user", "content": prompt}], None
-            messages, kwargs = wire_kwargs(messages, kwargs, self.structured_output)
-        return super().__call__(prompt, messages=messages, **kwargs)
 
 
 def structured_mode(lm: Any) -> str:

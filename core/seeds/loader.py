@@ -2,16 +2,25 @@
 
 Nothing is dropped silently: every input that does not become a seed becomes a :class:`SeedReject` with a
 reason code, and loading carries on with the next input. Only a root that does not exist raises.
+
+A file reached twice (a symlink or hard link inside the root: same device and inode) and a document whose
+text repeats one loaded before are ``duplicate`` rejects naming the first. Every document is screened
+(``core.seeds.screen``: secrets redacted, planted instructions and URLs flagged) before it is chunked.
+Names are logged escaped (``core.safe_text.escape_controls``): a newline or an ANSI sequence in a file name
+cannot forge a log line.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from core.safe_text import escape_controls
 from core.seeds.chunking import plan_chunks
 from core.seeds.content import decode_text, read_limited
 from core.seeds.filetypes import TABLE_DELIMITERS, Format, file_format
@@ -27,6 +36,7 @@ from core.seeds.models import (
     sha256_text,
 )
 from core.seeds.rows import read_hf_dataset, read_jsonl
+from core.seeds.screen import screen
 from core.seeds.structured import read_json, read_table
 from core.seeds.walk import Found, walk
 
@@ -65,6 +75,25 @@ def _read_file(found: Found, config: SeedConfig) -> Iterator[RawSeed | SeedRejec
         yield RawSeed(id=rel, source=rel, where=rel, text=text, kind=SeedKind.TEXT)
 
 
+# Whitespace and the invisible format characters (Unicode category Cf: zero-width spaces and joiners, bidi
+# controls, the word joiner, the BOM, soft hyphens, tag characters): a file of only these has no text.
+_VISIBLE = re.compile(
+    "[^\\s\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
+
+
+def visible_chars(text: str, enough: int) -> int:
+    """Characters of ``text`` that show (neither whitespace nor an invisible format character, Unicode Cf),
+    counted up to ``enough`` (a long text is not scanned to its end)."""
+    found = 0
+    for _ in _VISIBLE.finditer(text):
+        found += 1
+        if found >= enough:
+            break
+    return found
+
+
 def _doc(raw: RawSeed, text: str, seed_id: str, chunk: int, n_chunks: int) -> SeedDoc:
     return SeedDoc(
         id=seed_id,
@@ -75,23 +104,31 @@ def _doc(raw: RawSeed, text: str, seed_id: str, chunk: int, n_chunks: int) -> Se
         language=raw.language,
         chunk=chunk,
         n_chunks=n_chunks,
+        flags=raw.flags,
     )
 
 
 def to_docs(raw: RawSeed, config: SeedConfig) -> Iterator[SeedDoc | SeedReject]:
-    """Validate one whole document and split it into chunks (``max_seed_chars`` caps what is kept)."""
-    text = raw.text
-    stripped = len(text.strip())
+    """Validate one whole document, screen it (``core.seeds.screen``) and split it into chunks
+    (``max_seed_chars`` caps what is kept)."""
+    stripped = visible_chars(raw.text, max(1, config.min_chars))
     if stripped == 0:
-        yield SeedReject(source=raw.where, reason="empty", detail="no text, or whitespace only")
+        yield SeedReject(source=raw.where, reason="empty",
+                         detail="no text: whitespace or invisible (zero-width) characters only")
         return
     if stripped < config.min_chars:
         yield SeedReject(
             source=raw.where,
             reason="empty",
-            detail=f"only {stripped} non-blank characters (min_chars={config.min_chars})",
+            detail=f"only {stripped} visible characters (min_chars={config.min_chars})",
         )
         return
+    keep = len(raw.header or "") + config.max_seed_chars  # only what can be kept is screened (and cut later)
+    text, flags = screen(raw.text[:keep])
+    text += raw.text[keep:]
+    header = raw.header if raw.header and text.startswith(raw.header) else None
+    raw = RawSeed(id=raw.id, source=raw.source, where=raw.where, text=text, kind=raw.kind, language=raw.language,
+                  header=header, flags=tuple(flags))
     if raw.kind == SeedKind.API:
         # An API description is parsed as a whole (JSON / OpenAPI): a character chunk of it is not valid JSON.
         if len(text) > config.max_seed_chars:
@@ -138,29 +175,65 @@ def _check_root(path: str | os.PathLike[str]) -> Path:
     return root
 
 
+class _Seen:
+    """Files (by device and inode) and document texts (by hash) met so far in one load."""
+
+    def __init__(self) -> None:
+        self.files: dict[tuple[int, int], str] = {}
+        self.texts: dict[str, str] = {}
+
+    def file(self, found: Found) -> SeedReject | None:
+        """A ``duplicate`` reject when ``found`` is a file met before under another name."""
+        if found.dataset:
+            return None
+        try:
+            stat = os.stat(found.path)
+        except OSError:
+            return None  # reading it reports the problem
+        first = self.files.setdefault((stat.st_dev, stat.st_ino), found.rel)
+        if first == found.rel:
+            return None
+        return SeedReject(source=found.rel, reason="duplicate", detail=f"the same file as {first} (a link to it)")
+
+    def text(self, raw: RawSeed) -> SeedReject | None:
+        """A ``duplicate`` reject when ``raw``'s text repeats a document met before."""
+        digest = hashlib.sha256(raw.text.encode("utf-8", "surrogatepass")).hexdigest()
+        first = self.texts.setdefault(digest, raw.where)
+        if first == raw.where:
+            return None
+        return SeedReject(source=raw.where, reason="duplicate", detail=f"the same text as {first}")
+
+
 def _iter(root: Path, config: SeedConfig) -> Iterator[SeedDoc | SeedReject]:
     kinds: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    seen = _Seen()
     for found in walk(root, config.include_hidden):
         if isinstance(found, SeedReject):
             items: Iterator[RawSeed | SeedReject] = iter([found])
+        elif (again := seen.file(found)) is not None:
+            items = iter([again])
         elif found.dataset:
             items = read_hf_dataset(found.path, found.rel, config)
         else:
             items = _read_file(found, config)
+        enough = max(1, config.min_chars)
         for item in items:
+            if not isinstance(item, SeedReject) and visible_chars(item.text, enough) >= enough:
+                item = seen.text(item) or item  # an empty or short text is rejected as such, not as a repeat
             outputs = iter([item]) if isinstance(item, SeedReject) else to_docs(item, config)
             for out in outputs:
                 if isinstance(out, SeedReject):
                     reasons[out.reason] += 1
-                    logger.debug("seed rejected: %s (%s: %s)", out.source, out.reason, out.detail)
+                    logger.debug("seed rejected: %s (%s: %s)", escape_controls(out.source), out.reason,
+                                 escape_controls(out.detail))
                 else:
                     kinds[out.kind.value] += 1
                 yield out
     logger.log(
         logging.WARNING if reasons else logging.INFO,
         "loaded %d seeds from %s %s; %d rejects %s",
-        sum(kinds.values()), root, dict(kinds), sum(reasons.values()), dict(reasons),
+        sum(kinds.values()), escape_controls(str(root)), dict(kinds), sum(reasons.values()), dict(reasons),
     )  # fmt: skip
 
 
@@ -182,5 +255,5 @@ def load_seeds(path: str | Path, config: SeedConfig | None = None) -> SeedLoadRe
     for item in iter_seeds(path, config):
         (result.rejects if isinstance(item, SeedReject) else result.seeds).append(item)
     if not result.seeds:
-        logger.warning("no seeds found under %s (%d rejects)", path, len(result.rejects))
+        logger.warning("no seeds found under %s (%d rejects)", escape_controls(str(path)), len(result.rejects))
     return result

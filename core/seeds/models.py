@@ -13,14 +13,19 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 REJECT_REASONS: dict[str, str] = {
     "binary": "the bytes are not text (NUL bytes or a known binary file signature)",
     "decode": "the bytes are not valid UTF-8 (or a JSON string holds a lone surrogate)",
-    "empty": "no text, whitespace only, or fewer than `min_chars` non-blank characters",
+    "empty": "no text, whitespace or invisible (zero-width, Unicode Cf) characters only, fewer than `min_chars` "
+             "visible characters, or a table with a header and no rows",
     "too_large": "a file or JSONL row over `max_file_bytes`, or the tail of a document past `max_seed_chars`",
     "symlink_escape": "a symlink whose target lies outside the root (not followed)",
     "symlink_loop": "a symlink that loops, or points at a directory it lies inside (not followed)",
-    "parse": "malformed JSON / JSONL / CSV, or JSON of a shape the loader does not know",
+    "parse": "malformed JSON / JSONL / CSV (NaN, Infinity and repeated keys are not JSON), JSON of a shape the "
+             "loader does not know, or a table row with another number of cells than its header",
     "missing_field": "a record without the configured text field (or id field), or with a non-string value",
     "duplicate_id": "a record whose `id_field` value repeats one seen earlier in the same file",
     "unreadable": "an OSError while listing or reading, a dangling symlink, or not a regular file",
+    "duplicate": "the same file as one loaded before (a symlink or hard link to it), or the same text",
+    "hidden": "a hidden entry (dot-name or __pycache__) not loaded because `include_hidden` is off",
+    "no_skill": "a seed of a kind none of the run's skills takes (recorded by the generation driver)",
 }
 
 
@@ -58,6 +63,8 @@ class SeedDoc(BaseModel):
     language: str | None = None
     chunk: int = Field(default=0, ge=0)
     n_chunks: int = Field(default=1, ge=1)
+    flags: tuple[str, ...] = ()
+    """What screening found in the document (``core.seeds.screen.SEED_FLAGS``): carried into lineage."""
 
     @model_validator(mode="after")
     def _check(self) -> SeedDoc:
@@ -140,3 +147,4 @@ class RawSeed:
     kind: SeedKind
     language: str | None = None
     header: str | None = None  # a table's header line, repeated at the top of every chunk
+    flags: tuple[str, ...] = ()  # set by screening (``core.seeds.screen``)

@@ -3,6 +3,9 @@
 Each record's text comes from ``SeedConfig.text_field``. Its id is ``<file>#L<line>`` (JSONL) or
 ``<file>#<index>`` (JSON array, dataset row), or ``<file>#<value>`` when ``SeedConfig.id_field`` is set;
 a repeated id value within one file is rejected (``duplicate_id``) so that ids stay unique.
+
+JSON is parsed strictly (``strict_json``): ``NaN``, ``Infinity`` and a key repeated in one object are
+``parse`` rejects, not values. A UTF-8 byte order mark before the first line of a JSONL file is dropped.
 """
 
 from __future__ import annotations
@@ -20,6 +23,23 @@ logger = logging.getLogger(__name__)
 
 _SNIFF_BYTES = 8192
 _HF_BATCH = 1000
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(keys) != len(set(keys)):
+        repeated = next(key for key in keys if keys.count(key) > 1)
+        raise ValueError(f"key {repeated!r} appears twice in one object")
+    return dict(pairs)
+
+
+def strict_json(text: str) -> Any:
+    """``json.loads`` as the JSON standard reads it: ``ValueError`` on ``NaN``/``Infinity`` and repeated keys."""
+    return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
 
 
 class RecordIds:
@@ -125,8 +145,10 @@ def _parse_line(
         return SeedReject(
             source=where, reason="decode", detail=f"invalid UTF-8 at byte {exc.start}: {exc.reason}"
         )
+    if line_no == 1:
+        decoded = decoded.removeprefix("\ufeff")  # a UTF-8 byte order mark (editors on Windows write one)
     try:
-        record = json.loads(decoded)
+        record = strict_json(decoded)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, over-long integers, deep nesting
         return SeedReject(source=where, reason="parse", detail=f"invalid JSON: {type(exc).__name__}: {exc}")
     return record_to_raw(record, ids, f"L{line_no}", where, config)

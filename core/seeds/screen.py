@@ -44,7 +44,7 @@ def _token_like(token: str) -> bool:
     digits, letters = len(re.findall(r"[0-9]+", token)), len(re.findall(r"[A-Za-z]+", token))
     shouty = token.isupper() and len(token) >= 5
     joined = ("_" in token or "-" in token) and digits > 0 and letters > 0
-    mixed = digits >= 2 and letters >= 1 or digits >= 1 and letters >= 2
+    mixed = (digits >= 2 and letters >= 1) or (digits >= 1 and letters >= 2)
     return shouty or joined or mixed
 
 
@@ -56,6 +56,12 @@ def planted_tokens(text: str) -> list[str]:
         if _token_like(token):
             found.setdefault(token, None)
     return list(found)
+
+
+def without_directives(text: str) -> str:
+    """``text`` with its planted directives (``print ZEBRA-7781``) blanked: what is left of it that echoes a
+    planted token has printed it, rather than quoted the instruction."""
+    return _PLANTED.sub(" ", text)
 
 
 def has_planted_instruction(text: str) -> bool:

@@ -1,12 +1,14 @@
 """Find seed inputs under a root: files, and Hugging Face datasets saved with ``save_to_disk``.
 
 Directories are walked depth first with entries sorted by name, so the order is the same on every run.
-Hidden entries (names starting with ``.``) and ``__pycache__`` are skipped unless ``include_hidden`` is set:
-that is a filter, not a rejection. A symlink is followed only if its target lies inside the root and, for a
-directory, is not one of the directories it lies in; otherwise it is reported (``symlink_escape`` /
-``symlink_loop``), as is a dangling symlink or an entry that is neither a file nor a directory
-(``unreadable``). A directory holding ``state.json`` and ``dataset_info.json`` is a saved ``Dataset`` and is
-not descended into; in a saved ``DatasetDict`` (``dataset_dict.json``) each split directory is one.
+Hidden entries (names starting with ``.``) and ``__pycache__`` are skipped unless ``include_hidden`` is set;
+each skip is reported (reason ``hidden``, one per hidden file or directory, not per file inside one). A
+symlink is followed only if its target lies inside the root and, for a directory, is not one of the
+directories it lies in; otherwise it is reported (``symlink_escape`` / ``symlink_loop``), as is a dangling
+symlink or an entry that is neither a file nor a directory (``unreadable``). A symlink to a file the walk
+loads under its own name is a ``duplicate``. A directory holding ``state.json`` and ``dataset_info.json`` is
+a saved ``Dataset`` and is not descended into; in a saved ``DatasetDict`` (``dataset_dict.json``) each split
+directory is one. Names that are not UTF-8 are shown with ``\\xNN`` escapes (``display_name``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ def is_saved_dataset(path: Path) -> bool:
     return (path / "state.json").is_file() and (path / "dataset_info.json").is_file()
 
 
+def display_name(name: str) -> str:
+    """A file name as the ids and rejects show it: bytes that are not UTF-8 (which Python decodes to lone
+    surrogates) written as ``\\xNN``, so every id and reject can be written and logged."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _is_hidden(name: str) -> bool:
     return name.startswith(".") or name in _ALWAYS_HIDDEN
 
@@ -47,7 +55,7 @@ def _is_hidden(name: str) -> bool:
 def walk(root: Path, include_hidden: bool) -> Iterator[Found | SeedReject]:
     """Every seed input under ``root`` (an existing file or directory), and every entry that was refused."""
     root_real = Path(os.path.realpath(root))
-    name = os.path.basename(os.path.abspath(root))
+    name = display_name(os.path.basename(os.path.abspath(root)))
     if not root_real.is_dir():
         if root_real.is_file():
             yield Found(root, name)
@@ -82,6 +90,20 @@ def _symlink_problem(path: Path, rel: str, root_real: Path, ancestors: tuple[Pat
     return None
 
 
+def _linked_file(path: Path, rel: str, root_real: Path, include_hidden: bool) -> SeedReject | None:
+    """A symlink to a file the walk loads under its own name anyway: a ``duplicate``, so the file is read once
+    and under its real name (a hard link, or a file reached through a linked directory, is caught by the
+    loader's device-and-inode check)."""
+    target = Path(os.path.realpath(path))
+    if not target.is_file():
+        return None
+    inside = target.relative_to(root_real).parts
+    if not include_hidden and any(_is_hidden(part) for part in inside):
+        return None  # the target itself is skipped: the link is the only way in
+    return SeedReject(source=rel, reason="duplicate",
+                      detail=f"a symlink to {'/'.join(inside)}, which is loaded under its own name")
+
+
 def _walk_dir(
     directory: Path, prefix: str, root_real: Path, ancestors: tuple[Path, ...], include_hidden: bool
 ) -> Iterator[Found | SeedReject]:
@@ -93,13 +115,15 @@ def _walk_dir(
         return
     in_dataset_dict = any(e.name == "dataset_dict.json" for e in entries)
     for entry in entries:
-        rel = prefix + entry.name
+        rel = prefix + display_name(entry.name)
         if _is_hidden(entry.name) and not include_hidden:
-            logger.debug("skipping hidden %s", rel)
+            yield SeedReject(source=rel, reason="hidden",
+                             detail="a hidden entry, not loaded (set seeds.include_hidden to load it)")
             continue
         path = Path(entry.path)
         if entry.is_symlink():
-            problem = _symlink_problem(path, rel, root_real, ancestors)
+            problem = _symlink_problem(path, rel, root_real, ancestors) or _linked_file(path, rel, root_real,
+                                                                                         include_hidden)
             if problem is not None:
                 yield problem
                 continue

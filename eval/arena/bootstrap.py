@@ -70,7 +70,7 @@ class BootstrapResult:
     def intervals(self) -> dict[str, tuple[float, float, float]]:
         """``(lower, median, upper)`` per model on the Elo scale."""
         return {m: (float(lo), float(md), float(hi))
-                for m, lo, md, hi in zip(self.models, self.lower, self.median, self.upper)}
+                for m, lo, md, hi in zip(self.models, self.lower, self.median, self.upper, strict=True)}
 
     @property
     def separability(self) -> float:

@@ -157,7 +157,7 @@ class BTFit:
     @property
     def ratings(self) -> dict[str, float]:
         """Elo rating per model."""
-        return dict(zip(self.models, self.elo.tolist()))
+        return dict(zip(self.models, self.elo.tolist(), strict=True))
 
     def win_rates(self, anchor: str | None = None) -> dict[str, float]:
         """Expected win rate against ``anchor`` (default: the fit's anchor)."""

@@ -94,11 +94,11 @@ class Diagnostics:
 def _judge_report(judge: str, games: list[Game], tie_band: float) -> JudgeReport:
     parsed = [g for g in games if g.parsed_ok]
     results = [position_a_result(g, tie_band) for g in parsed]
-    decisive = [(g, r) for g, r in zip(parsed, results) if r != 0.5]
+    decisive = [(g, r) for g, r in zip(parsed, results, strict=True) if r != 0.5]
     sized = [(g, r) for g, r in decisive if g.style_a and g.style_b and g.style_a.length != g.style_b.length]
     longer_won = sum((g.style_a.length > g.style_b.length) == (r == 1.0) for g, r in sized)
     pairs: dict[tuple, dict[int, float]] = defaultdict(dict)
-    for g, r in zip(parsed, results):
+    for g, r in zip(parsed, results, strict=True):
         pairs[(g.prompt_id, frozenset((g.model_a, g.model_b)))][g.order] = r
     both = [(p[1], 1.0 - p[2]) for p in pairs.values() if 1 in p and 2 in p]
     flips = sum((y1 > 0.5) - (y1 < 0.5) != (y2 > 0.5) - (y2 < 0.5) for y1, y2 in both)
@@ -136,7 +136,7 @@ def cohen_kappa(a: list[int], b: list[int]) -> float | None:
     n = len(a)
     if n == 0:
         return None
-    observed = sum(x == y for x, y in zip(a, b)) / n
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
     cats = set(a) | set(b)
     expected = sum((a.count(c) / n) * (b.count(c) / n) for c in cats)
     return None if expected == 1.0 else (observed - expected) / (1.0 - expected)

@@ -150,10 +150,12 @@ def rounds_decision(stats: NodeStats, current: int, config: FeedbackConfig | Non
     evidence = asdict(stats)
     win = 1.0 - stats.loss_rate
     if stats.battles >= config.min_battles and stats.win_low > 0.5:
-        new, rule = min(config.max_rounds, current + 1), f"target wins: win-rate interval low {stats.win_low:.3f} > 0.5"
+        new = min(config.max_rounds, current + 1)
+        rule = f"target wins: win-rate interval low {stats.win_low:.3f} > 0.5"
     elif stats.battles >= config.min_battles and win < config.lose_badly and stats.win_high < 0.5:
-        new, rule = max(config.min_rounds, current - 1), (f"target loses badly: win rate {win:.3f} < "
-                                                          f"{config.lose_badly}, interval high {stats.win_high:.3f} < 0.5")
+        new = max(config.min_rounds, current - 1)
+        rule = (f"target loses badly: win rate {win:.3f} < {config.lose_badly}, interval high "
+                f"{stats.win_high:.3f} < 0.5")
     else:
         new, rule = current, "kept: the win-rate interval holds 0.5 (or too few battles)"
     if new == current and rule.startswith("target"):

@@ -56,7 +56,7 @@ class StyleFit:
     @property
     def ratings(self) -> dict[str, float]:
         """Style-controlled Elo rating per model."""
-        return dict(zip(self.models, self.elo.tolist()))
+        return dict(zip(self.models, self.elo.tolist(), strict=True))
 
 
 def style_matrix(battles: Sequence[Battle], features: Sequence[str]) -> np.ndarray:
@@ -94,7 +94,7 @@ def fit_style_controlled(battles: Iterable[Battle], config: StyleConfig | None =
     z = style_matrix(usable, config.features)
     rms = np.sqrt((z ** 2).mean(axis=0))
     keep = rms > 0
-    dropped = tuple(f for f, k in zip(config.features, keep) if not k)
+    dropped = tuple(f for f, k in zip(config.features, keep, strict=True) if not k)
     if dropped:
         log.info("style features without variation, left out: %s", ", ".join(dropped))
     z = z[:, keep] / rms[keep]
@@ -104,7 +104,7 @@ def fit_style_controlled(battles: Iterable[Battle], config: StyleConfig | None =
     if not res.success:
         log.warning("style-controlled fit stopped: %s", res.message)
     coef = res.x[:m]
-    g = dict(zip([f for f, k in zip(config.features, keep) if k], res.x[m:].tolist()))
+    g = dict(zip([f for f, k in zip(config.features, keep, strict=True) if k], res.x[m:].tolist(), strict=True))
     elo = to_elo(coef, models, config.anchor, config.anchor_rating)
     return StyleFit(models, coef, elo, g, dropped, len(usable), bool(res.success))
 

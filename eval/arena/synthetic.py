@@ -57,4 +57,5 @@ def synthetic_battles(n_models: int = 20, n_prompts: int = 2000, battles_per_pro
                style_y=AnswerStyle(int(ly[k])) if with_style else None)
         for k in range(n)
     ]
-    return SyntheticArena(battles, dict(zip(names, b.tolist())), dict(zip(names, verbosity.tolist())))
+    return SyntheticArena(battles, dict(zip(names, b.tolist(), strict=True)),
+                          dict(zip(names, verbosity.tolist(), strict=True)))

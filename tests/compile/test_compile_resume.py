@@ -33,8 +33,11 @@ def interrupting_lm(inner: DummyLM, limit: int) -> dspy.LM:
 
 def mipro_config(**kw) -> CompileConfig:
     return CompileConfig(skill="reading_comprehension", optimizer="mipro", data=DataSettings(train=2, heldout=1),
+                         # no identity path: the dummy's fixed edits would drift from a seed passage, be
+                         # refused and (by design) asked again on the rerun; this test counts resumed calls
                          generation=GenerationConfig(refinement_rounds=1, refinement_suggestions=1,
-                                                     instruction_types_per_passage=1),
+                                                     instruction_types_per_passage=1,
+                                                     agent_weights={"reading_comprehension.identity": 0.0}),
                          metric={"check_mode": "off"}, mipro=MiproSettings(num_candidates=2, num_trials=3), **kw)
 
 

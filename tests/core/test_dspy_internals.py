@@ -105,3 +105,10 @@ def test_6_structured_output_models_are_built_once_per_signature_and_never_mutat
     assert kwargs["response_format"] is not first
     assert "minLength" in str(kwargs["response_format"].model_json_schema())
     assert "minLength" not in str(first.model_json_schema())
+
+
+def test_7_a_request_becomes_the_chat_completions_body_dspy_sends():
+    request = Request(model="openai/m", messages=[Message.user("hi")], system="Be brief.")
+    body = dspy_internals.openai_chat_body(request)
+    assert body["messages"] == [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
+    assert "model" not in body and "stream" not in body

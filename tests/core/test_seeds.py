@@ -68,14 +68,14 @@ def mixed(tmp_path: Path) -> Path:
     _write(root / "nul.txt", b"hello\x00world " * 10)
     _write(root / "latin1.txt", "caf\u00e9 cr\u00e8me br\u00fbl\u00e9e, a dessert".encode("latin-1"))
     _write(root / "broken.json", '{"openapi": ')
-    _write(root / ".git" / "config", "[core]\n")  # hidden: filtered, not rejected
+    _write(root / ".git" / "config", "[core]\n")  # hidden: not loaded, and recorded
     _write(root / "__pycache__" / "add.cpython-311.pyc", b"\x00\x01")
     _write(tmp_path / "outside.txt", PROSE)
     os.symlink(tmp_path / "outside.txt", root / "escape.txt")
     os.symlink("loop_b", root / "loop_a")
     os.symlink("loop_a", root / "loop_b")
     os.symlink("..", root / "src" / "up")
-    os.symlink("prose.txt", root / "alias.txt")  # stays inside the root: followed
+    os.symlink("prose.txt", root / "alias.txt")  # a second way to prose.txt: a duplicate
     os.symlink("missing.txt", root / "dangling.txt")
     return root
 
@@ -84,15 +84,17 @@ def test_mixed_folder_loads_good_files_and_reports_each_bad_one(mixed: Path) -> 
     result = load_seeds(mixed)
     kinds = {s.id: s.kind for s in result.seeds}
     assert kinds == {
-        "alias.txt": SeedKind.TEXT,
         "api.json": SeedKind.API,
         "page.html": SeedKind.HTML,
         "prose.txt": SeedKind.TEXT,
-        "rows.jsonl#L1": SeedKind.TEXT,
         "src/add.py": SeedKind.CODE,
         "table.csv": SeedKind.TABLE,
     }
     assert _rejects(result) == {
+        ".git": "hidden",
+        "__pycache__": "hidden",
+        "alias.txt": "duplicate",  # a symlink to prose.txt: processed once, under its real name
+        "rows.jsonl:1": "duplicate",  # the text of prose.txt again
         "blank.md": "empty",
         "broken.json": "parse",
         "dangling.txt": "unreadable",
@@ -115,9 +117,10 @@ def test_mixed_folder_loads_good_files_and_reports_each_bad_one(mixed: Path) -> 
     assert result.reject_counts()["symlink_loop"] == 3
     by_id = {s.id: s for s in result.seeds}
     assert by_id["src/add.py"].language == "python"
-    assert by_id["alias.txt"].text == PROSE and by_id["alias.txt"].source == "alias.txt"
+    assert by_id["prose.txt"].text == PROSE and by_id["prose.txt"].source == "prose.txt"
     assert by_id["page.html"].text == f"Pools\n\n{PROSE}"
-    assert by_id["rows.jsonl#L1"].source == "rows.jsonl"
+    details = {r.source: r.detail for r in result.rejects}
+    assert "prose.txt" in details["alias.txt"] and "prose.txt" in details["rows.jsonl:1"]
 
 
 def test_ids_are_stable_unique_and_hashes_match(mixed: Path) -> None:
@@ -141,7 +144,7 @@ def test_streaming_order_is_sorted_and_matches_load(mixed: Path) -> None:
 
 def test_include_hidden_loads_dot_entries(tmp_path: Path) -> None:
     _write(tmp_path / ".notes" / "a.txt", PROSE)
-    _write(tmp_path / ".hidden.txt", PROSE)
+    _write(tmp_path / ".hidden.txt", PROSE + " Again.")
     assert load_seeds(tmp_path).seeds == []
     ids = [s.id for s in load_seeds(tmp_path, SeedConfig(include_hidden=True)).seeds]
     assert ids == [".hidden.txt", ".notes/a.txt"]
@@ -251,9 +254,9 @@ def test_hf_dataset_saved_to_disk(tmp_path: Path) -> None:
     datasets = pytest.importorskip("datasets")
     texts = [PROSE, PROSE + " Second.", "", PROSE + " Fourth."]
     datasets.Dataset.from_dict({"body": texts, "n": [1, 2, 3, 4]}).save_to_disk(str(tmp_path / "ds"))
-    dd = datasets.DatasetDict({"train": datasets.Dataset.from_dict({"body": [PROSE]})})
+    dd = datasets.DatasetDict({"train": datasets.Dataset.from_dict({"body": [PROSE + " Train."]})})
     dd.save_to_disk(str(tmp_path / "dd"))
-    _write(tmp_path / "readme.txt", PROSE)
+    _write(tmp_path / "readme.txt", PROSE + " Readme.")
     result = load_seeds(tmp_path, SeedConfig(text_field="body"))
     assert [s.id for s in result.seeds] == ["dd/train#0", "ds#0", "ds#1", "ds#3", "readme.txt"]
     assert _rejects(result) == {"ds#2": "empty"}

@@ -75,3 +75,16 @@ def test_judged_benchmarks_and_the_llm_fallback_need_a_judge(fixture_paths):
 def test_a_missing_results_directory_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="eval run"):
         read_student_reports(tmp_path)
+
+
+def test_the_evaluation_section_sets_generation_statistics_and_orca_order():
+    from core.config import EvaluationConfig
+
+    ev = EvaluationConfig(benchmarks={"gsm8k": "g.jsonl"}, max_new_tokens=64, temperature=0.5, batch_size=4, seed=9,
+                          n_boot=300, audit_rate=0.25, orca_order="both", limit=7)
+    job = EvalJobConfig.from_evaluation(ev, orca_bench="o")
+    s = job.harness.settings
+    assert (s.max_new_tokens, s.temperature, s.batch_size, s.seed) == (64, 0.5, 4, 9)
+    assert (job.harness.n_boot, job.harness.audit.rate, job.orca.order, job.orca.n_boot, job.limit) == (
+        300, 0.25, "both", 300, 7)
+    assert EvalJobConfig.from_evaluation(ev, benchmarks={}).benchmarks == {}  # an explicit list replaces it

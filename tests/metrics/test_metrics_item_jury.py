@@ -2,7 +2,6 @@
 
 import dspy
 from dummies import make_dummy
-
 from judged_items import PASSAGE, SPEC, example
 
 from metrics.item_jury import SkillJury, item_agreement

@@ -11,16 +11,16 @@ from judged_items import PASSAGE, SPEC, example
 from core.flow.outcome import FatalRunError, UnitOutcome
 from core.flow.plan import PathPlan, UnitPlan
 from core.records import text_sha256
-from core.seeds import SeedDoc
 from metrics.item_jury import SkillJury
 from metrics.judging import JudgedRunner
 from metrics.jury import Juror
 from metrics.pairwise import PairwiseComparison
+from programs.base import seed_doc
 
 GOOD = "The authors caution that diet and kidney function were not fully controlled in the study."
 FAIR = "Diet and kidney function, the authors say, were not fully controlled in this cohort study."
 BAD = "BAD ANSWER: the passage is about bees and their hive temperature in winter and summer."
-SEED = SeedDoc(id="s", text=PASSAGE, source="s", sha256="0" * 64, kind="text")
+SEED = seed_doc("s", PASSAGE, SPEC)
 PLAN = UnitPlan([PathPlan("identity", ["literal_comprehension"])], instructions_per_type=1, suggestions=1)
 
 

@@ -88,7 +88,7 @@ def test_sigterm_stops_quickly_and_resumably(tmp_path, env):
         proc.wait(timeout=30)
         took = time.monotonic() - sent
         output = log.read_text()
-        assert proc.returncode == 3, output  # stopped early: resumable
+        assert proc.returncode == 143, output  # stopped early by SIGTERM: resumable (README "Exit codes")
         assert "stopped early: SIGTERM" in output
         assert took < 10
         resume_to_completion(run, env, log)
@@ -105,5 +105,7 @@ def test_rate_limits_and_malformed_outputs_end_in_terminal_states(tmp_path, monk
     assert summary.units_incomplete == 0 and summary.stopped_early is None
     assert summary.records_written > 0
     failures = [json.loads(line) for line in (tmp_path / "run/failures.jsonl").open()]
-    assert failures and {f["reason"] for f in failures} == {"parse"}  # 429s were retried away
-    assert summary.failures_by_reason == {"parse": len(failures)}
+    # 429s were retried away; cut answers are refused by the middleware and asked again (strict JSON under the
+    # JSONAdapter even where no schema is sent), so any that remain are parse failures
+    assert {f["reason"] for f in failures} <= {"parse"} and summary.malformed_answers > 0
+    assert summary.failures_by_reason == ({"parse": len(failures)} if failures else {})

@@ -39,7 +39,7 @@ def test_the_key_lands_in_no_run_cache_or_log_file(tmp_path):
                                   check=False, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=120)
         assert server.stats.faults["auth"] > 0 and server.stats.by_status[200] > 0
     text = (logs / "cli.log").read_text()
-    assert proc.returncode == 3, text  # stopped early on the 401: resumable
+    assert proc.returncode == 5, text  # stopped by the provider on the 401: resumable (README "Exit codes")
     assert "auth" in text
     files = [p for root in (run, cache, logs) for p in Path(root).rglob("*") if p.is_file()]
     assert any(p.parent == run for p in files) and any(cache in p.parents for p in files)

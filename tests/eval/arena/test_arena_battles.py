@@ -74,7 +74,7 @@ def test_bt_rows_merge_duplicates_orient_pairs_and_drop_abstentions():
     rows = bt_rows(battles)
     assert rows.models == ("a", "b", "c") and rows.prompts == ("p1", "p2")
     assert rows.abstained == 1 and rows.n_battles == 4
-    got = sorted(zip(*(a.tolist() for a in (rows.prompt, rows.i, rows.j, rows.y, rows.w))))
+    got = sorted(zip(*(a.tolist() for a in (rows.prompt, rows.i, rows.j, rows.y, rows.w)), strict=True))
     # "b beats a" is "a loses to b": both p1 battles merge into one row of weight 2
     assert got == [(0, 0, 1, 0.0, 2.0), (0, 0, 2, 0.5, 1.0), (1, 0, 1, 1.0, 1.0)]
     assert np.all(rows.i < rows.j)
