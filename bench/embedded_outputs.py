@@ -72,8 +72,8 @@ def main() -> None:
 
     import dspy
 
-    from core.lm.compact_adapter import MIN_CHARS, CompactJSONAdapter
     from core.config import load_config
+    from core.lm.compact_adapter import MIN_CHARS, CompactJSONAdapter
     from core.lm.roles import build_role_lms
     from core.seeds.loader import load_seeds
     from programs import RoleLMs, load_suite

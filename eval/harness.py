@@ -4,9 +4,9 @@ Generation and scoring are two steps. The student generates first, turn by turn,
 ``Student.generate`` call per turn over every item that has that turn (a Hugging Face student is far
 faster batched, and multi-turn items need their own earlier answers). Scoring then runs on
 ``dspy.Evaluate`` over a trivial program that returns the stored answers, with a metric that extracts
-or judges (returning the item score on a 0-1 scale, for Evaluate's own log line): Evaluate contributes its threads (judge and extractor LM calls run ``num_threads`` at a
-time), its error accounting and its progress display; the metric records a typed :class:`ItemResult`
-per item, from which the score, per-category scores, extractor counts, regex/LLM agreement and parse
+or judges (returning the item score on a 0-1 scale, for Evaluate's own log line): Evaluate contributes
+its threads (judge and extractor LM calls run ``num_threads`` at a time), its error accounting and its
+progress display; the metric records a typed :class:`ItemResult` per item, from which the score, per-category scores, extractor counts, regex/LLM agreement and parse
 failures are computed here. An item whose scoring raised is recorded as a scoring error (its score is
 ``None``); Evaluate stops the run after ``max_errors`` of them.
 """
@@ -100,7 +100,7 @@ def generate(
         replies = student.generate([list(histories[i]) for i in ids], settings)
         if len(replies) != len(ids):
             raise ValueError(f"{student.name}: {len(replies)} replies for {len(ids)} prompts (turn {t + 1})")
-        for i, reply in zip(ids, replies):
+        for i, reply in zip(ids, replies, strict=False):
             histories[i].append({"role": "assistant", "content": reply})
             answers[i].append(reply)
         log.info("%s: generated turn %d for %d items", benchmark.name, t + 1, len(ids))

@@ -71,7 +71,7 @@ def _rating(pred: dspy.Prediction | None, field: str, low: int, high: int) -> fl
 def transcript(questions: Sequence[str], answers: Sequence[str], answer_label: str = "Assistant") -> str:
     """FastChat's multi-turn layout: ``### User:`` / ``### Assistant:`` blocks, in order."""
     blocks = []
-    for q, a in zip(questions, answers):
+    for q, a in zip(questions, answers, strict=False):
         blocks += [f"### User:\n{q}", f"### {answer_label}:\n{a}"]
     return "\n\n".join(blocks)
 

@@ -133,7 +133,7 @@ def score_orca_bench(
         answers = student_answers.get(item.id, [])
         if len(answers) != len(prompts):
             raise ValueError(f"item {item.id}: {len(answers)} student answers for {len(prompts)} turns")
-        turns += [score_turn(p, a, judge, config) for p, a in zip(prompts, answers)]
+        turns += [score_turn(p, a, judge, config) for p, a in zip(prompts, answers, strict=False)]
     valid = [t for t in turns if not t.parse_failure]
     if not valid:
         raise ValueError("no turn could be scored (every judge output failed to parse)")

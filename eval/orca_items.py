@@ -77,7 +77,7 @@ def generate_answers(
     if len(replies) != len(prompts):
         raise ValueError(f"{student.name}: {len(replies)} replies for {len(prompts)} prompts")
     answers: dict[str, list[str]] = defaultdict(list)
-    for prompt, reply in zip(prompts, replies):
+    for prompt, reply in zip(prompts, replies, strict=False):
         answers[prompt.item_id].append(reply)
     return dict(answers)
 

@@ -27,6 +27,7 @@ __all__ = [
     "Ballot", "CheckResult", "ChecksConfig", "Difficulty", "Faithfulness", "FormatFollowing",
     "GeneralCorrectness", "InstructionQuality", "ItemQuality", "ItemScore", "JudgeMetric", "Juror", "JuryReport",
     "MCQCorrectness", "MathCorrectness", "MetricInputError", "NoVerdict", "PairwiseComparison",
-    "PairwiseVerdict", "RubricJudgeMetric", "SkillMetric", "SkillMetricConfig", "SummaryQuality", "Verdict", "aggregate",
+    "PairwiseVerdict", "RubricJudgeMetric", "SkillMetric", "SkillMetricConfig", "SummaryQuality", "Verdict",
+    "aggregate",
     "check_item", "krippendorff_alpha", "pairwise_spearman", "spearman",
 ]

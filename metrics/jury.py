@@ -86,7 +86,7 @@ def aggregate(ballots: Sequence[Ballot], how: Aggregation = "mean", weights: Map
         w = [float((weights or {}).get(b.judge, 1.0)) for b in valid]
         if sum(w) <= 0:
             raise ValueError("weighted aggregation needs a positive total weight")
-        return sum(s * x for s, x in zip(scores, w)) / sum(w)
+        return sum(s * x for s, x in zip(scores, w, strict=False)) / sum(w)
     if how == "majority":
         passed = sum(s >= threshold for s in scores)
         failed = len(scores) - passed

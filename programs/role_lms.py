@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator, Mapping
 
 import dspy
 
-from core.lm.compact_adapter import adapter_for
 from core.lm.accounting import current_role
+from core.lm.compact_adapter import adapter_for
 
 _SAMPLE: contextvars.ContextVar[int] = contextvars.ContextVar("agentinstruct_sample", default=0)
 

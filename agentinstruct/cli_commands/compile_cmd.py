@@ -67,8 +67,8 @@ def compile(
     seed: Annotated[int | None, typer.Option("--seed", help="Optimizer seed.")] = None,
 ) -> None:
     """Compile a skill's prompts against the LLM-judge metric and report before/after held-out scores."""
-    from core.config import load_config
     from compile.driver import compile_skill
+    from core.config import load_config
 
     run = load_config(config)
     cfg, has_generation = load_compile_config(

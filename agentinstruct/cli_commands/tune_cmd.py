@@ -31,9 +31,9 @@ def tune(
                         ] = None,
 ) -> None:
     """Search refinement rounds, suggestions, temperatures and agent weights against the judge score."""
-    from core.config import load_config
     from compile.config import TuneConfig
     from compile.knobs import tune_knobs
+    from core.config import load_config
 
     cfg, _ = load_settings(TuneConfig, tune_config, skill, trials=trials, cost_penalty=cost_penalty,
                            **{"budget.max_calls": budget_calls, "budget.max_cost_usd": budget_cost})

@@ -17,23 +17,23 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
 
-from core.config import RunConfig
 from agentinstruct.engine.backend import LocalBackend, UnitBackend
 from agentinstruct.engine.fault_watch import FaultWatch
-from core.safe_text import escape_controls
-from core.flow.failures import excerpt
 from agentinstruct.engine.ledger import DONE, FAILED
-from core.flow.contract import SkillRunner
-from core.flow.outcome import REJECTED, FatalRunError, StepFailure, UnitOutcome
-from core.flow.plan import choose_skills
+from agentinstruct.engine.record_build import UnitContext, failure_line, to_pair, to_record
 from agentinstruct.engine.rundir import RunDir
-from core.summary import RunSummary
 from agentinstruct.engine.unit import run_unit
 from agentinstruct.quality.gate import QualityGate
+from core.config import RunConfig
+from core.flow.contract import SkillRunner
+from core.flow.failures import excerpt
+from core.flow.outcome import REJECTED, FatalRunError, StepFailure, UnitOutcome
+from core.flow.plan import choose_skills
 from core.records import record_id
-from core.taxonomy import spec_hash
-from agentinstruct.engine.record_build import UnitContext, failure_line, to_pair, to_record
+from core.safe_text import escape_controls
 from core.seeds import SeedDoc, SeedReject, iter_seeds
+from core.summary import RunSummary
+from core.taxonomy import spec_hash
 
 log = logging.getLogger(__name__)
 

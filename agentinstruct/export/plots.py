@@ -70,7 +70,7 @@ def _small_hists(plt, series: dict[str, list[float]], title: str, path: Path) ->
     cols = min(3, len(names))
     rows = -(-len(names) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
-    for ax, name in zip(axes.flat, names):
+    for ax, name in zip(axes.flat, names, strict=False):
         ax.hist(series[name], bins=_bins(series[name]), color="#4C72B0")
         ax.set_title(name)
         ax.set_ylabel("records")

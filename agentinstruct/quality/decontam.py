@@ -43,7 +43,7 @@ class Decontaminator:
     @staticmethod
     def _keys(tokens: list[str], length: int) -> Iterator[int]:
         """Hashes of the token ``length``-grams (exact lookups only, so Python's hash is safe here)."""
-        return map(hash, zip(*(tokens[k:] for k in range(length))))
+        return map(hash, zip(*(tokens[k:] for k in range(length)), strict=False))
 
     def add(self, source: str, text: str) -> None:
         """Index the n-grams of one evaluation text under ``source``."""

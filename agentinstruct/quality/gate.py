@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentinstruct.export.run_reader import iter_run_records
-from core.config import EvaluationConfig, QualityConfig
-from eval.benchmarks import default_eval_paths
-from eval.benchmarks.texts import benchmark_texts
 from agentinstruct.quality.decontam import Decontaminator
 from agentinstruct.quality.dedup import NearDuplicateIndex
 from agentinstruct.quality.text import record_text
+from core.config import EvaluationConfig, QualityConfig
 from core.records import Record
+from eval.benchmarks import default_eval_paths
+from eval.benchmarks.texts import benchmark_texts
 
 if TYPE_CHECKING:
     from datasketch import MinHash

@@ -107,7 +107,8 @@ def comparisons_section(report: EvalReport) -> Element | None:
         d = c.paired.difference
         sign = "good" if d.low > 0 else "bad" if d.high < 0 else None
         rows.append([_label(row) if row else c.benchmark, f"{c.a} \u2212 {c.b}",
-                     el("span", fmt_interval(d, scale), class_=sign), "<0.001" if c.paired.p_value < 0.001 else f"{c.paired.p_value:.3f}", str(d.n)])
+                     el("span", fmt_interval(d, scale), class_=sign),
+                     "<0.001" if c.paired.p_value < 0.001 else f"{c.paired.p_value:.3f}", str(d.n)])
     note = el("p", "Paired bootstrap of the difference over the items both students were scored on (all of an "
                    "item's numbers resampled together); green: the interval lies above 0, red: below.", class_="ci")
     return section("Paired comparisons", note, table(["benchmark", "difference", "estimate [95% CI]", "p", "items"],

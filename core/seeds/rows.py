@@ -191,8 +191,8 @@ def read_hf_dataset(path: Path, rel: str, config: SeedConfig) -> Iterator[RawSee
     index = 0
     try:
         for batch in dataset.select_columns(list(dict.fromkeys(columns))).iter(batch_size=_HF_BATCH):
-            for row in zip(*(batch[c] for c in columns)):
-                record = dict(zip(columns, row))
+            for row in zip(*(batch[c] for c in columns), strict=False):
+                record = dict(zip(columns, row, strict=False))
                 yield record_to_raw(record, ids, str(index), f"{rel}#{index}", config)
                 index += 1
     except (OSError, ValueError) as exc:  # a damaged Arrow file: report where reading stopped

@@ -70,7 +70,7 @@ def _align(predicted: list[set[str]], gold: list[set[str]]) -> np.ndarray:
                 scores[g, p] = _f1(pred_bag, gold_bag)
     rows, cols = linear_sum_assignment(-scores)
     best = np.zeros(max(len(gold), len(predicted)))
-    for r, c in zip(rows, cols):
+    for r, c in zip(rows, cols, strict=False):
         best[r] = max(best[r], scores[r, c])
     return best
 

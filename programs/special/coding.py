@@ -16,9 +16,9 @@ import dspy
 
 from core.redact import redact
 from core.taxonomy import SkillSpec
-from programs.role_lms import RoleLMs
 from programs.flow import Finished, Rejected
 from programs.item import PassageItem
+from programs.role_lms import RoleLMs
 from programs.skill import SkillProgram
 from programs.special.sandbox import SandboxLimits, SandboxResult, run_python
 from signatures import FixCode, SolveCodingTask, specialize

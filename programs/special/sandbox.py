@@ -298,8 +298,8 @@ def _bwrap_argv(work: str, fds: tuple[int, int, int], limits: SandboxLimits, uid
              "--perms", "0777", "--dir", work, "--perms", "0444", "--file", str(main_fd), f"{work}/main.py",
              "--perms", "0444", "--file", str(boot_fd), f"{work}/_bootstrap.py", "--remount-ro", "/",
              "--chdir", work]
-    return argv + [executable, "-I", "-S", "_bootstrap.py", *_limit_args(limits, nproc=limits.max_processes,
-                                                                          uid=uid, guard_network=False)]
+    limit_args = _limit_args(limits, nproc=limits.max_processes, uid=uid, guard_network=False)
+    return [*argv, executable, "-I", "-S", "_bootstrap.py", *limit_args]
 
 
 def _limit_args(limits: SandboxLimits, *, nproc: int, uid: int, guard_network: bool) -> list[str]:

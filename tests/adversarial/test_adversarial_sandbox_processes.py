@@ -103,10 +103,10 @@ def test_the_timeout_kills_everything_in_the_sandbox(marker):
 
 
 def test_killing_the_generator_takes_its_sandbox_down(marker):
+    code = SLEEPERS.replace("COUNT", "4").replace("MARKER", marker) + "import time; time.sleep(120)"
     script = (f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
               "from programs.special.sandbox import SandboxLimits, run_python\n"
-              f"run_python({(SLEEPERS.replace('COUNT', '4').replace('MARKER', marker) + 'import time; time.sleep(120)')!r},"
-              " SandboxLimits(timeout_s=120))\n")
+              f"run_python({code!r}, SandboxLimits(timeout_s=120))\n")
     parent = subprocess.Popen([sys.executable, "-c", script], cwd=REPO)
     deadline = time.monotonic() + 60
     sleepers = []

@@ -40,7 +40,8 @@ def test_assigned_secrets_keep_their_name():
 
 def test_code_and_ordinary_text_stay_readable():
     kept = ["sorted(xs, key=operator.itemgetter(1))", "task-management-system", "token = tokens[0]",
-            "AssertionError: expected 5, got -1", "sha256 3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b",
+            "AssertionError: expected 5, got -1",
+            "sha256 3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b",
             "the key is in the drawer"]
     for text in kept:
         assert redact(text, {}) == text

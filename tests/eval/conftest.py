@@ -69,8 +69,10 @@ def tiny_hf_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     transformers = pytest.importorskip("transformers")
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 
-    words = ["the", "a", "answer", "is", "of", "and", "to", "in", "what", "how", "many", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "user", "assistant", "system", ":", ".", "?", ",", "(", ")", "A", "B", "C", "D"]
-    vocab = {w: i for i, w in enumerate(["<unk>", "<pad>", "<s>", "</s>"] + sorted(set(words)))}
+    words = ["the", "a", "answer", "is", "of", "and", "to", "in", "what", "how", "many", "one", "two", "three",
+             "four", "five", "six", "seven", "eight", "nine", "ten", "user", "assistant", "system", ":", ".", "?",
+             ",", "(", ")", "A", "B", "C", "D"]
+    vocab = {w: i for i, w in enumerate(["<unk>", "<pad>", "<s>", "</s>", *sorted(set(words))])}
     core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     core.decoder = decoders.WordPiece(prefix="##")

@@ -24,7 +24,8 @@ def test_gsm8k_reference_is_the_number_after_the_hashes(run_fixture):
 
 
 def test_gsm8k_math_judge_decides_the_unextractable_row(run_fixture, judge_factory):
-    extractor = judge_factory([{"error_analysis": "The student gives forty-five, as the setter.", "verdict": "Correct"}])
+    extractor = judge_factory([{"error_analysis": "The student gives forty-five, as the setter.",
+                                "verdict": "Correct"}])
     _, result = run_fixture("gsm8k", {
         "baker": "The answer is 7.", "notebooks": "#### 14", "tulips": "#### 1000", "tank": "forty-five litres",
     }, extractor_lm=extractor)

@@ -92,13 +92,15 @@ def test_mcq_llm_fallback_decides_when_the_regex_cannot(judge_factory):
 
 
 def test_mcq_llm_fallback_returning_no_option_is_a_miss(judge_factory):
-    result = decide(MCQ, "Hmm.", patterns.mcq, exact_choice, mcq_extractor(judge_factory([{"parsed_answer": []}]), JSON))
+    extractor = mcq_extractor(judge_factory([{"parsed_answer": []}]), JSON)
+    result = decide(MCQ, "Hmm.", patterns.mcq, exact_choice, extractor)
     assert result.score == 0.0 and result.extractor is None and "llm_found_no_answer" in result.miss_reason
 
 
 def test_multi_answer_mcq_compares_letter_sets(judge_factory):
     item = MCQ.model_copy(update={"reference": "AC"})
-    result = decide(item, "the first and the third", patterns.mcq, exact_choice, mcq_extractor(judge_factory([{"parsed_answer": ["C", "A"]}]), JSON))
+    extractor = mcq_extractor(judge_factory([{"parsed_answer": ["C", "A"]}]), JSON)
+    result = decide(item, "the first and the third", patterns.mcq, exact_choice, extractor)
     assert result.extracted == "AC" and result.score == 1.0
 
 
@@ -137,7 +139,7 @@ def test_audit_records_both_extractors_and_their_agreement():
         return LLMDecision(parse_failure=True) if letter is None else LLMDecision(answer=letter)
 
     audit = AuditConfig(rate=1.0)
-    results = [decide(it, r, patterns.mcq, exact_choice, llm, audit) for it, r in zip(items, responses)]
+    results = [decide(it, r, patterns.mcq, exact_choice, llm, audit) for it, r in zip(items, responses, strict=False)]
     assert [r.extractor for r in results] == ["regex_strict"] * 4
     assert [r.audit.agree for r in results] == [True, False, True, None]
     assert results[1].audit.regex_answer == "B" and results[1].audit.llm_answer == "C"

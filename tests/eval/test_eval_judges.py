@@ -43,4 +43,5 @@ def test_fofo_and_teacher_relative_judges(judge_factory):
 
 
 def test_transcript_layout():
-    assert transcript(["q1", "q2"], ["a1", "a2"]) == "### User:\nq1\n\n### Assistant:\na1\n\n### User:\nq2\n\n### Assistant:\na2"
+    assert transcript(["q1", "q2"], ["a1", "a2"]) == (
+        "### User:\nq1\n\n### Assistant:\na1\n\n### User:\nq2\n\n### Assistant:\na2")

@@ -12,7 +12,7 @@ OBSERVERS = [
     [N, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, N],
     [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, N],
 ]
-UNITS = list(zip(*OBSERVERS))
+UNITS = list(zip(*OBSERVERS, strict=False))
 
 
 @pytest.mark.parametrize(("level", "alpha"), [("nominal", 0.743), ("interval", 0.849), ("ordinal", 0.815)])

@@ -55,7 +55,8 @@ def test_timeout_kills_the_run():
 
 
 def test_memory_limit_stops_a_hungry_run():
-    result = run_python("x = bytearray(1024 * 1024 * 1024)\nprint('allocated')", SandboxLimits(timeout_s=5, memory_mb=128))
+    result = run_python("x = bytearray(1024 * 1024 * 1024)\nprint('allocated')",
+                        SandboxLimits(timeout_s=5, memory_mb=128))
     assert not result.ok and "allocated" not in result.stdout
     assert "MemoryError" in result.stderr or result.returncode < 0
 

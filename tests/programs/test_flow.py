@@ -6,10 +6,10 @@ from dspy.utils import DummyLM
 from dummies import ALL_FIELDS
 
 from core.taxonomy import load_skills
-from programs.role_lms import resample
-from programs.item import EmptyOutputError, PassageItem
-from programs.skill import SkillProgram
 from programs.flow import Finished, Rejected, finish_item
+from programs.item import EmptyOutputError, PassageItem
+from programs.role_lms import resample
+from programs.skill import SkillProgram
 
 
 def _item() -> PassageItem:

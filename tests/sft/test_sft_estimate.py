@@ -64,7 +64,7 @@ def test_estimate_is_the_stated_formula() -> None:
 
 
 def test_estimate_names_missing_assumptions() -> None:
-    with pytest.raises(ValueError, match="estimate.model_params"):
+    with pytest.raises(ValueError, match=r"estimate\.model_params"):
         estimate_run(SFTTrainingConfig(), ClusterConfig(), EstimateConfig(num_examples=1), packing=True)
 
 

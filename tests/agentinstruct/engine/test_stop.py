@@ -9,8 +9,8 @@ import pytest
 from mock_runs import cli, mock_config, resume_to_completion, write_seeds
 
 from agentinstruct.engine.driver import StopFlag, StopRequested
-from core.flow.failures import FATAL_REASONS, classify
 from agentinstruct.testing.mock_openai import MockOpenAIServer
+from core.flow.failures import FATAL_REASONS, classify
 
 
 def test_stop_flag_raises_once_set():

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 
 from agentinstruct.export.run_reader import RunReadError
 from agentinstruct.quality.gate import QualityConfig, QualityGate
-from eval.benchmarks import DATA_DIR, default_eval_paths
 from core.records import Record
+from eval.benchmarks import DATA_DIR, default_eval_paths
 
 VOCAB = [f"{a}{b}" for a in ("ash", "birch", "cedar", "elm", "fir", "hazel", "oak", "yew")
          for b in ("brook", "hill", "dale", "ford", "mere", "wold", "combe", "ness")]
