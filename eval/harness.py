@@ -1,15 +1,14 @@
 """Run one benchmark for one student: generate, score, summarise with bootstrap intervals.
 
 Generation and scoring are two steps. The student generates first, turn by turn, one batched
-``Student.generate`` call per turn over every item that has that turn (a Hugging Face student is far
-faster batched, and multi-turn items need their own earlier answers). Scoring then runs on
-``dspy.Evaluate`` over a trivial program that returns the stored answers, with a metric that extracts
-or judges (returning the item score on a 0-1 scale, for Evaluate's own log line): Evaluate contributes
-its threads (judge and extractor LM calls run ``num_threads`` at a time), its error accounting and its
-progress display; the metric records a typed :class:`ItemResult` per item, from which the score, per-category scores, extractor counts, regex/LLM agreement and parse
-failures are computed here. An item whose scoring raised is recorded as a scoring error (its score is
-``None``); Evaluate stops the run after ``max_errors`` of them.
-"""
+``Student.generate`` call per turn over every item that has that turn (a Hugging Face student is far faster
+batched, and multi-turn items need their own earlier answers). Scoring then runs on ``dspy.Evaluate`` over a
+trivial program that returns the stored answers, with a metric that extracts or judges (returning the item
+score on a 0-1 scale, for Evaluate's own log line): Evaluate contributes its threads (judge and extractor LM
+calls run ``num_threads`` at a time), its error accounting and its progress display; the metric records a
+typed :class:`ItemResult` per item, from which the score, per-category scores, extractor counts, regex/LLM
+agreement and parse failures are computed here. An item whose scoring raised is recorded as a scoring error
+(its score is ``None``); Evaluate stops the run after ``max_errors`` of them."""
 
 from __future__ import annotations
 
