@@ -9,6 +9,8 @@ from typing import Any
 import dspy
 from dspy.utils.exceptions import AdapterParseError
 
+from core.lm.metered import MalformedAnswer
+
 log = logging.getLogger(__name__)
 
 
@@ -35,7 +37,7 @@ class JudgeCall:
         try:
             with dspy.context(**overrides):
                 return self.predict(**inputs)
-        except AdapterParseError as exc:
+        except (AdapterParseError, MalformedAnswer) as exc:  # MalformedAnswer: the middleware refused it
             with self._lock:
                 self.parse_failures += 1
             log.warning("%s: judge output could not be parsed: %s", self.signature.__name__,

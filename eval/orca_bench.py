@@ -71,7 +71,8 @@ class OrcaBenchResult(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    score: Interval
+    score: Interval | None
+    """``None`` when the teacher's ratings sum to 0 (the ratio is undefined)."""
     per_skill: dict[str, Interval]
     turns: list[TurnScore]
     n_items: int
@@ -146,8 +147,11 @@ def score_orca_bench(
     failures = len(turns) - len(valid)
     if failures:
         log.warning("orca-bench: %d of %d turns left out (judge output unparseable)", failures, len(turns))
+    if den.sum() == 0:
+        log.warning("orca-bench: the judge rated every teacher answer 0; the score is undefined")
     return OrcaBenchResult(
-        score=bootstrap_ratio(num, den, scale=config.scale, n_boot=config.n_boot, seed=config.seed),
+        score=bootstrap_ratio(num, den, scale=config.scale, n_boot=config.n_boot, seed=config.seed)
+        if den.sum() > 0 else None,
         per_skill=per_category_ratio(num, den, skills, scale=config.scale, n_boot=config.n_boot,
                                      seed=config.seed),
         turns=turns, n_items=len(by_item), judge_parse_failures=failures, config=config,

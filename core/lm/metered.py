@@ -244,7 +244,7 @@ def structure_problem(request: Request, response: Response) -> str | None:
         return problem
     schema = fmt.get("schema") if isinstance(fmt, dict) else None
     required = (schema or {}).get("required") or []
-    value = json.loads(text)
+    value = json.loads(text, strict=False)
     refusal = value.get("refusal")
     if "refusal" not in required and isinstance(refusal, str) and refusal.strip():
         return Problem("the model refused (a JSON 'refusal' field)", "refusal")
@@ -263,7 +263,8 @@ def _one_json_object(text: str) -> Problem | None:
     def no_constants(name):
         raise ValueError(f"{name} is not JSON")
 
-    decoder = json.JSONDecoder(object_pairs_hook=strict_pairs, parse_constant=no_constants)
+    # strict=False: llama.cpp's JSON grammar lets raw control characters into strings (made safe on write)
+    decoder = json.JSONDecoder(object_pairs_hook=strict_pairs, parse_constant=no_constants, strict=False)
     try:
         value, end = decoder.raw_decode(text)
     except ValueError as exc:

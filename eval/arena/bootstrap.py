@@ -78,12 +78,15 @@ class BootstrapResult:
         return separability(self.lower, self.upper)
 
 
-def separability(lower: np.ndarray, upper: np.ndarray) -> float:
-    """Share of pairs (k, l) with disjoint intervals ``[lower, upper]``; ``nan`` for fewer than two models."""
+def separability(lower: np.ndarray, upper: np.ndarray, atol: float = 1e-6) -> float:
+    """Share of pairs (k, l) with disjoint intervals ``[lower, upper]``; ``nan`` for fewer than two models.
+
+    Intervals that touch within ``atol`` Elo overlap: the anchor's interval is a point, and a model whose
+    replicates often tie it exactly has a lower bound at the anchor's rating up to rounding."""
     pairs = list(combinations(range(len(lower)), 2))
     if not pairs:
         return float("nan")
-    apart = sum(upper[k] < lower[m] or upper[m] < lower[k] for k, m in pairs)
+    apart = sum(upper[k] < lower[m] - atol or upper[m] < lower[k] - atol for k, m in pairs)
     return apart / len(pairs)
 
 

@@ -148,3 +148,11 @@ def test_orca_item_from_a_generated_record():
               "lineage": {"seed_id": "s"}, "scores": {"judge": 8}, "metadata": {}}
     item = OrcaItem.from_record(record)
     assert (item.id, item.skill, item.subcategory, len(turn_prompts(item))) == ("rec-9", "odqa", "seed", 1)
+
+
+def test_a_teacher_rated_zero_everywhere_leaves_the_score_undefined():
+    items = [_item(1, "rc"), _item(2, "rc")]
+    result = score_orca_bench(items, {"rec-1": ["student 1"], "rec-2": ["student 2"]},
+                              lambda c, first, second: PairScore(first=0, second=3),
+                              OrcaBenchConfig(order="teacher_first"))
+    assert result.score is None and result.per_skill == {} and [t.student for t in result.turns] == [3, 3]

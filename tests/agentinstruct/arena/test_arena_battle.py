@@ -22,7 +22,7 @@ def test_the_strong_model_tops_the_board_and_every_file_is_written(tmp_path):
     assert ratings["anchor"] == "strong" and ratings["rounds"] == 200
     report = (tmp_path / "a/report.html").read_text()
     assert "Leaderboard" in report and "Judge diagnostics" in report and "mid" in report
-    assert "anchor strong = 1000" in report and "{" not in report.split("</style>")[1]
+    assert "strong = 1000" in report and "{" not in report.split("</style>")[1]
     diag = result.diagnostics.judges["judge"]
     assert diag.flip_rate == 0.0 and diag.parse_failures == 0 and diag.n_games == 36
     game = json.loads((tmp_path / "a/games.jsonl").read_text().splitlines()[0])

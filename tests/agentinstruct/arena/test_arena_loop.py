@@ -109,3 +109,19 @@ def test_the_loop_resumes_where_it_stopped_and_redoes_nothing(tmp_path):
                  trainer=trainer)
     assert counting.calls == 0 and trainer.calls == []
     assert [r.model.name for r in again.rounds] == ["weak-r1", "weak-r2"]
+
+
+def test_the_real_trainer_steps_configure_sft_and_dpo_runs(tmp_path):
+    from agentinstruct.arena import SFTTrainerSteps
+    from agentinstruct.arena.trainer import model_path
+    from sft.config import load_dpo_config, load_sft_config
+
+    steps = SFTTrainerSteps(training={"max_steps": 2})
+    sft = steps._configure(load_sft_config("sft_cpu_smoke"), "embedded", tmp_path / "sft.jsonl", tmp_path / "o",
+                           steps.training)
+    assert (sft.model.path, sft.training.max_steps, str(sft.output_dir)) == ("embedded", 2, str(tmp_path / "o"))
+    assert [str(s.path) for s in sft.data.sources] == [str(tmp_path / "sft.jsonl")]
+    dpo = steps._configure(load_dpo_config("dpo_default"), "/ckpt", tmp_path / "dpo.jsonl", tmp_path / "d", {})
+    assert str(dpo.model.path) == "/ckpt"
+    assert model_path(CompetitorSpec(name="t")) == "embedded"
+    assert model_path(CompetitorSpec(name="t", kind="hf", path="/x")) == "/x"

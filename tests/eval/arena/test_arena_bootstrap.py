@@ -88,3 +88,5 @@ def test_separability_counts_disjoint_interval_pairs():
     lower, upper = np.array([0.0, 5.0, 20.0]), np.array([10.0, 15.0, 30.0])
     assert separability(lower, upper) == pytest.approx(2 / 3)  # (1,2) overlap; 3 is apart from both
     assert np.isnan(separability(np.array([0.0]), np.array([1.0])))
+    touching = separability(np.array([1000.0, 1000.0 + 1e-9]), np.array([1000.0, 1064.9]))
+    assert touching == 0.0  # a lower bound at the anchor's point (up to rounding) overlaps it
