@@ -10,7 +10,7 @@ refined items, how many were rated, the share judged harder and the mean difficu
 not: a deterministic check of the arithmetic. ``--model embedded``
 runs every role on the embedded SmolLM2 (examples/configs/embedded.yaml): a real, if weak, figure. Usage::
 
-    python bench/refinement.py [--model dummy|embedded] [--limit 6] [--rounds 1] [--out DIR]
+    python bench/refinement.py [--model dummy|embedded] [--limit 6] [--rounds 1] [--out DIR] [--config FILE]
 """
 
 from __future__ import annotations
@@ -73,12 +73,12 @@ def dummy_lm():
     return Dummy([], follow_examples=True, adapter=dspy.JSONAdapter())
 
 
-def run(model: str, limit: int, rounds: int, out: Path) -> dict[str, float | None]:
+def run(model: str, limit: int, rounds: int, out: Path, config: Path | None = None) -> dict[str, float | None]:
     """Generate with judging on; returns the figures (and prints them as ``name=value`` lines)."""
     from agentinstruct import generate
     from core.config import load_config
 
-    cfg = load_config(ROOT / "examples" / "configs" / "embedded.yaml")
+    cfg = load_config(config or ROOT / "examples" / "configs" / "embedded.yaml")
     cfg.generation.instruction_types_per_passage = 2
     cfg.generation.refinement_rounds = rounds
     cfg.generation.refinement_suggestions = 1
@@ -125,13 +125,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=6, help="Seed chunks of examples/seeds/prose.")
     parser.add_argument("--rounds", type=int, default=1, help="Refinement rounds.")
     parser.add_argument("--out", type=Path, default=None, help="Where the run goes (default: a temp dir).")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="The run config (default: examples/configs/embedded.yaml).")
     args = parser.parse_args(argv)
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
-        run(args.model, args.limit, args.rounds, args.out)
+        run(args.model, args.limit, args.rounds, args.out, args.config)
         return
     with tempfile.TemporaryDirectory(prefix="bench-refinement-") as tmp:
-        run(args.model, args.limit, args.rounds, Path(tmp))
+        run(args.model, args.limit, args.rounds, Path(tmp), args.config)
 
 
 if __name__ == "__main__":

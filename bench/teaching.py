@@ -52,7 +52,8 @@ class Profile:
     gym_test_per_task: int
     ifeval_prompts: int
     orca_per_skill: int
-    sft_steps: int
+    sft_steps: int | None
+    """Optimizer steps; ``None``: 3 epochs (the paper's count) over whatever was generated."""
     learning_rate: float
     max_new_tokens: int
     hinted: int
@@ -62,7 +63,7 @@ class Profile:
 QUICK = Profile(seed_chunks=2, types_per_passage=2, gym_train_per_task=3, gym_test_per_task=4, ifeval_prompts=12,
                 orca_per_skill=1, sft_steps=10, learning_rate=1e-4, max_new_tokens=96, hinted=2)
 FULL = Profile(seed_chunks=None, types_per_passage=3, gym_train_per_task=25, gym_test_per_task=20,
-               ifeval_prompts=40, orca_per_skill=4, sft_steps=80, learning_rate=5e-5, max_new_tokens=128, hinted=4)
+               ifeval_prompts=40, orca_per_skill=4, sft_steps=None, learning_rate=5e-5, max_new_tokens=128, hinted=4)
 
 
 def emit(name: str, value: object) -> None:
@@ -114,7 +115,8 @@ def train(work: Path, profile: Profile, model: Path, sources: list[Path]) -> dic
     cfg.write_text(json.dumps({
         "model": {"path": str(model)},
         "training": {"learning_rate": profile.learning_rate, "lr_scheduler_type": "cosine", "warmup_steps": 2,
-                     "max_steps": profile.sft_steps, "per_device_train_batch_size": 2, "max_length": 512,
+                     "max_steps": profile.sft_steps or -1, "num_train_epochs": 3.0,
+                     "per_device_train_batch_size": 2, "max_length": 512,
                      "precision": "fp32", "logging_steps": 1, "save_strategy": "no", "weight_decay": 0.0},
         "output_dir": str(work / "tuned"),
     }), encoding="utf-8")
@@ -227,20 +229,22 @@ def run(work: Path, profile: Profile, model_dir: str | None, threads: int | None
         scale = 100.0 if row.scale == "unit" else 1.0
         base, tuned = row.cells.get("base"), row.cells.get("tuned")
         cmp = result.report.comparison(name, "tuned", "base")
-        if not (base and tuned and base.score and tuned.score and cmp):
-            emit(name, "n/a")
-            continue
-        d = cmp.paired.difference
-        if name in DETERMINISTIC:
-            deltas.append(d.estimate * scale)
-        print(f"{name}: base={_iv(base.score, scale)} tuned={_iv(tuned.score, scale)} "
-              f"delta={d.estimate * scale:+.2f} [{d.low * scale:+.2f}, {d.high * scale:+.2f}] "
-              f"p={cmp.paired.p_value:.3f} n={d.n}", flush=True)
+        delta = "n/a (no item scored for both)"
+        if cmp is not None:
+            d = cmp.paired.difference
+            if name in DETERMINISTIC:
+                deltas.append(d.estimate * scale)
+            delta = (f"{d.estimate * scale:+.2f} [{d.low * scale:+.2f}, {d.high * scale:+.2f}] "
+                     f"p={cmp.paired.p_value:.3f} n={d.n}")
+        fails = sum(c.judge_parse_failures for c in (base, tuned) if c)
+        print(f"{name}: base={_iv(base, scale)} tuned={_iv(tuned, scale)} delta={delta}"
+              + (f" judge_parse_failures={fails}" if fails else ""), flush=True)
     return phases, f"{sum(deltas) / len(deltas):+.2f}" if deltas else "n/a"
 
 
-def _iv(iv, scale: float) -> str:
-    return f"{iv.estimate * scale:.2f} [{iv.low * scale:.2f}, {iv.high * scale:.2f}]"
+def _iv(cell, scale: float) -> str:
+    iv = cell.score if cell is not None else None
+    return "n/a" if iv is None else f"{iv.estimate * scale:.2f} [{iv.low * scale:.2f}, {iv.high * scale:.2f}]"
 
 
 if __name__ == "__main__":

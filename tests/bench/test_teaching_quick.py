@@ -34,9 +34,12 @@ def test_teaching_quick_prints_base_tuned_delta_and_lift(tmp_path):
                           timeout=1200, check=False)
     assert done.returncode == 0, done.stderr[-4000:]
     out = done.stdout
-    for bench in ("reasoning_gym", "ifeval", "orca_bench"):
-        assert re.search(rf"^{bench}: base={FIGURE} tuned={FIGURE} delta=[+-]\d+\.\d+ \[[+-]\d+\.\d+, [+-]\d+\.\d+\]"
-                         r" p=[\d.]+ n=\d+$", out, re.M), out
+    delta = r"[+-]\d+\.\d+ \[[+-]\d+\.\d+, [+-]\d+\.\d+\] p=[\d.]+ n=\d+"
+    for bench in ("reasoning_gym", "ifeval"):  # deterministic: scored for every item
+        assert re.search(rf"^{bench}: base={FIGURE} tuned={FIGURE} delta={delta}$", out, re.M), out
+    # Orca-Bench on two items judged by the 135M teacher: a figure, or n/a when its ratings did not parse
+    assert re.search(rf"^orca_bench: base=({FIGURE}|n/a) tuned=({FIGURE}|n/a) delta=({delta}|n/a .*)( judge_"
+                     r"parse_failures=\d+)?$", out, re.M), out
     assert re.search(r"^lift=[+-]\d+\.\d+$", out.strip().splitlines()[-1]), out
     assert int(re.search(r"^sft_steps=(\d+)$", out, re.M).group(1)) == 10
     # the Orca-Bench items were held out of the SFT data: the trainer's summary counts them as refused

@@ -156,3 +156,14 @@ def test_a_teacher_rated_zero_everywhere_leaves_the_score_undefined():
                               lambda c, first, second: PairScore(first=0, second=3),
                               OrcaBenchConfig(order="teacher_first"))
     assert result.score is None and result.per_skill == {} and [t.student for t in result.turns] == [3, 3]
+
+
+def test_a_judge_whose_every_rating_fails_to_parse_gives_no_score_and_says_so():
+    items = [_item(1, "rc"), _item(2, "math")]
+
+    def judge(conversation, first, second):
+        return PairScore(first=None, second=None, parse_failure=True)
+
+    result = score_orca_bench(items, {"rec-1": ["student 1"], "rec-2": ["student 2"]}, judge)
+    assert result.score is None and result.per_skill == {} and result.n_items == 0
+    assert result.judge_parse_failures == 2 and all(t.parse_failure for t in result.turns)
