@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dspy.lm15 import Request
+from dspy.lm15 import Request, Response
 
 from core.lm.limited_lm import LimitedLM
 from core.lm.structured import CATALOG, ModeChoice, wire_kwargs, wire_request
@@ -48,6 +48,15 @@ class EndpointLM(LimitedLM):
             messages, kwargs = wire_kwargs(messages, kwargs, self.structured_output)
         try:
             return super().__call__(prompt, messages=messages, **kwargs)
+        except Exception as exc:
+            if is_unreachable(exc):
+                raise EndpointUnreachable(self.model, self.kwargs.get("api_base"), exc) from exc
+            raise
+
+    def complete_request(self, request: Request) -> Response:
+        """The middleware's call (``LimitedLM.complete_request``), shaped for the server as ``__call__`` does."""
+        try:
+            return super().complete_request(wire_request(request, self.structured_output))
         except Exception as exc:
             if is_unreachable(exc):
                 raise EndpointUnreachable(self.model, self.kwargs.get("api_base"), exc) from exc

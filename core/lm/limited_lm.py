@@ -27,8 +27,10 @@ from collections.abc import Callable
 from typing import Any
 
 import dspy
+from dspy.lm15 import Request, Response
 from dspy.utils.exceptions import LMAuthError, LMBillingError, LMRateLimitError
 
+from core.dspy_internals import complete_request
 from core.flow.failures import excerpt
 from core.lm.limiter import ModelLimiter
 from core.lm.replies import EmptyReply, is_empty_reply, is_transient
@@ -82,14 +84,27 @@ class LimitedLM(dspy.LM):
 
     def __call__(self, prompt=None, *, messages=None, **kwargs):
         """One LM call: attempts under the limiter, retried as the module docstring says."""
+        return self._limited(lambda: super(LimitedLM, self).__call__(prompt, messages=messages, **kwargs),
+                             self._tokens(prompt, messages, kwargs))
+
+    def complete_request(self, request: Request) -> Response:
+        """One ``Request`` (the middleware's call), limited and retried as ``__call__``; each attempt goes to
+        DSPy's execution directly (``core.dspy_internals.complete_request``), so the one ``dspy.LM`` layer a
+        metered call runs is the middleware's (its callbacks, history and usage), not two."""
+        return self._limited(lambda: complete_request(self, request), self._tokens(request, None, {}))
+
+    def _tokens(self, prompt, messages, kwargs) -> int:
         max_tokens = kwargs.get("max_tokens") or self.kwargs.get("max_tokens") \
             or self.kwargs.get("max_completion_tokens")
-        tokens = estimate_tokens(messages, prompt if isinstance(prompt, str) else None, max_tokens)
+        return estimate_tokens(messages, prompt if isinstance(prompt, str) else None, max_tokens)
+
+    def _limited(self, send: Callable[[], Any], tokens: int) -> Any:
+        """``send()`` under the limiter, retried as the module docstring says."""
         attempt, rate_limited, started = 0, 0, time.monotonic()
         while True:
             with self.limiter.slot(tokens) as permit:
                 try:
-                    outputs = super().__call__(prompt, messages=messages, **kwargs)
+                    outputs = send()
                     if is_empty_reply(outputs):  # a 200 with no choice in it: transient (core.lm.replies)
                         raise EmptyReply(self.model)
                 except (LMAuthError, LMBillingError) as exc:

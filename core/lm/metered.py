@@ -46,6 +46,8 @@ from dspy.lm15 import Request, Response, response_to_events
 from core.dspy_internals import request_to_dict, response_from_dict, response_to_dict
 from core.lm.accounting import Accountant
 from core.lm.compact_adapter import wants_compact_prompts
+from core.lm.endpoint_lm import EndpointLM
+from core.lm.limited_lm import LimitedLM
 from core.lm.request_store import RequestStore, request_key
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,19 @@ def _announce(store: RequestStore | None, key: str | None) -> None:
         served.append((store, key))
 
 
+_DIRECT_CALLS = (LimitedLM.__call__, EndpointLM.__call__)
+"""The ``__call__`` implementations whose ``Request`` path ``complete_request`` reproduces: an inner LM whose
+class overrides ``__call__`` (a ``BatchLM``, a test double) is called as ``inner(request)``."""
+
+
+def _direct_caller(inner: dspy.BaseLM):
+    """``inner.complete_request`` when it is the same call as ``inner(request)`` minus a second ``dspy.LM``
+    layer (``LimitedLM.complete_request``), else None."""
+    if type(inner).__call__ in _DIRECT_CALLS:
+        return getattr(inner, "complete_request", None)
+    return None
+
+
 class MeteredEngine:
     """A DSPy engine that serves a request from the store or, within budget, from the inner LM."""
 
@@ -123,6 +138,7 @@ class MeteredEngine:
         self.supports_reasoning = bool(inner.supports_reasoning)
         self.supported_params = frozenset(inner.supported_params or ())
         self.compact_prompts = wants_compact_prompts(inner)  # the embedded model keeps its compact prompts
+        self._complete = _direct_caller(inner) or inner  # one dspy.LM layer per call: this middleware's
 
     def salted(self, salt: Any) -> MeteredEngine:
         """The same engine, keying its cache entries by another rollout id."""
@@ -162,7 +178,7 @@ class MeteredEngine:
         try:
             # The inner call must not report usage a second time to an ambient tracker.
             with dspy.context(usage_tracker=None):
-                response = self.inner(request)
+                response = self._complete(request)
         except BaseException as exc:
             spent = _spent_usage(exc)  # e.g. an output cut at max_tokens: its tokens were spent
             self.accountant.settle(model, ok=False, prompt_tokens=spent.get("prompt_tokens") or 0,
@@ -193,6 +209,31 @@ class MeteredLM(dspy.LM):
     def inner(self) -> dspy.BaseLM:
         """The wrapped LM."""
         return self.engine.inner
+
+    # The capability hints are the engine's (the inner model's, read once). ``dspy.LM`` would compute them the
+    # same way for a custom engine, through its capability planning, on every adapter call.
+    @property
+    def supports_function_calling(self) -> bool:
+        """Whether the inner model calls tools natively."""
+        return self.engine.supports_function_calling if isinstance(self.engine, MeteredEngine) \
+            else super().supports_function_calling
+
+    @property
+    def supports_reasoning(self) -> bool:
+        """Whether the inner model reasons natively."""
+        return self.engine.supports_reasoning if isinstance(self.engine, MeteredEngine) else super().supports_reasoning
+
+    @property
+    def supports_response_schema(self) -> bool:
+        """Whether the inner model takes a JSON schema."""
+        return self.engine.supports_response_schema if isinstance(self.engine, MeteredEngine) \
+            else super().supports_response_schema
+
+    @property
+    def supported_params(self) -> set[str]:
+        """The request parameters the inner model takes."""
+        return set(self.engine.supported_params) if isinstance(self.engine, MeteredEngine) \
+            else super().supported_params
 
 
 def metered(inner: dspy.BaseLM, accountant: Accountant, store: RequestStore | None,

@@ -20,7 +20,14 @@ from collections.abc import Mapping
 import dspy
 
 from core.config import ROLES, ConfigError, ModelsConfig, ModelSpec
-from core.dspy_internals import memoize_structured_outputs
+from core.dspy_internals import (
+    memoize_backend_selection,
+    memoize_proxy_lookup,
+    memoize_route_resolution,
+    memoize_strict_schemas,
+    memoize_structured_outputs,
+    memoize_type_adapters,
+)
 from core.lm import model_metadata_cache
 from core.lm.accounting import Accountant
 from core.lm.batch.setup import BatchSetup
@@ -109,9 +116,14 @@ def build_lm(spec: ModelSpec, models: ModelsConfig, _engines: dict | None = None
             return engines["local"]
         return engines["local"].copy(temperature=spec.temperature, max_tokens=spec.max_tokens)
     engine = dspy_engine(spec)
-    memoize_structured_outputs()  # the schema model is built once per signature, not per call
+    memoize_structured_outputs()  # the schema model is built once per output structure, not per call
+    memoize_type_adapters()  # one pydantic TypeAdapter per type, not per formatted value
+    memoize_strict_schemas()  # the memoized schema reshaped for strict mode once, not per call
     if engine == "lm15":
         model_metadata_cache.install()
+        memoize_proxy_lookup()  # the native transport's proxy settings, read once per environment
+        memoize_backend_selection()  # the native route resolved once per LM, not per call
+        memoize_route_resolution()  # and the route it is priced by
     kwargs = dict(temperature=spec.temperature, max_tokens=spec.max_tokens, timeout=spec.timeout_s,
                   engine=engine, **spec.extra)
     if spec.api_key_env:

@@ -112,3 +112,131 @@ def test_7_a_request_becomes_the_chat_completions_body_dspy_sends():
     body = dspy_internals.openai_chat_body(request)
     assert body["messages"] == [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
     assert "model" not in body and "stream" not in body
+
+
+def test_6b_a_signature_rebuilt_per_call_with_new_instructions_hits_the_structured_output_memo():
+    from dspy.adapters import json_adapter
+
+    from signatures.specialize import specialize
+
+    assert dspy_internals.memoize_structured_outputs() is True
+    build = json_adapter._get_structured_outputs_response_format
+    stats = build.stats
+    first = build(specialize(GenerateInstruction, "agent prose 0"), True)
+    hits, misses = stats["hits"], stats["misses"]
+    for i in range(1, 51):  # what a skill does per call: a new class, the same output fields
+        assert build(specialize(GenerateInstruction, f"agent prose {i}"), True) is first
+    assert stats["hits"] - hits == 50 and stats["misses"] == misses  # hit rate 100%
+    # a new description is the same model (descriptions are not in it); a new annotation is its own entry
+    name = next(iter(GenerateInstruction.output_fields))
+    assert build(GenerateInstruction.with_updated_fields(name, desc="other"), True) is first
+    other = build(GenerateInstruction.with_updated_fields(name, type_=int), True)
+    assert other is not first and other.model_json_schema()["properties"][name]["type"] == "integer"
+
+
+def test_8_dspy_formats_values_through_one_type_adapter_per_type():
+    import pydantic
+    from dspy.adapters import utils
+
+    assert dspy_internals.memoize_type_adapters() is True
+    assert dspy_internals.memoize_type_adapters() is True  # idempotent
+    memo = utils.TypeAdapter
+    assert getattr(memo, "__agentinstruct_memo__", False) and memo.original is pydantic.TypeAdapter
+    assert "TypeAdapter(type(value))" in inspect.getsource(utils.serialize_for_json)  # the name DSPy calls
+
+    class Item(pydantic.BaseModel):
+        name: str
+
+    before = memo.stats["misses"]
+    assert utils.serialize_for_json(Item(name="a")) == {"name": "a"}
+    for value in (Item(name="b"), Item(name="c")):
+        assert utils.serialize_for_json(value) == {"name": value.name}
+    assert memo.stats["misses"] - before == 1 and memo.cache[Item] is memo(Item)
+    assert utils.serialize_for_json({"k": [1, 2]}) == {"k": [1, 2]}
+    assert memo(list[int], config=None).validate_python([1]) == [1]  # other arguments: built as before
+
+
+def test_9_the_native_transport_reads_proxy_settings_through_a_memo_that_sees_changes(monkeypatch):
+    import urllib.request
+
+    from dspy._vendor.lm15.transports import _proxy
+
+    if urllib.request.getproxies is not urllib.request.getproxies_environment:
+        assert dspy_internals.memoize_proxy_lookup() is False  # system proxy settings: left alone
+        return
+    assert "getproxies()" in inspect.getsource(_proxy.proxy_route_for)
+    assert dspy_internals.memoize_proxy_lookup() is True
+    assert dspy_internals.memoize_proxy_lookup() is True
+    assert _proxy.getproxies.__wrapped__ is urllib.request.getproxies_environment
+    monkeypatch.delenv("http_proxy", raising=False)
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    parsed = _proxy.parse_url("http://127.0.0.1:9/v1")
+    assert _proxy.proxy_route_for(parsed, proxy=None, trust_env=True) is None
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("NO_PROXY", "")
+    route = _proxy.proxy_route_for(_proxy.parse_url("http://example.invalid/v1"), proxy=None, trust_env=True)
+    assert route is not None and route.host == "proxy.invalid" and route.port == 3128
+
+
+def test_10_a_request_runs_through_dspy_execution_without_the_lm_layer():
+    from dspy.clients import execution
+    from dspy.clients.call_result import CallResult
+
+    assert list(inspect.signature(execution.prepare).parameters)[:4] == ["lm", "prompt", "messages", "kwargs"]
+    assert list(inspect.signature(execution.execute).parameters) == ["lm", "call"]
+    assert callable(CallResult.typed)
+    lm = dspy.LM("dummy", engine=_SchemaEngine(), cache=False)
+    request = Request(model="dummy", messages=[Message.user("hi")])
+    response = dspy_internals.complete_request(lm, request)
+    assert isinstance(response, Response) and lm.history == []  # answered, and no LM-layer history
+
+
+def test_11_the_native_route_is_selected_once_per_lm():
+    from dspy.clients import backend_selection, execution
+
+    assert dspy_internals.memoize_backend_selection() is True
+    assert dspy_internals.memoize_backend_selection() is True
+    select = execution.select_backend
+    assert select.__wrapped__ is backend_selection.select_backend
+    lm = dspy.LM("openai/gpt-4o-mini", engine="lm15", api_key="k", api_base="http://127.0.0.1:9/v1", cache=False)
+    first = select(lm, {"model": lm.model})
+    hits = select.stats["hits"]
+    assert select(lm, {"model": lm.model}) is first and select.stats["hits"] == hits + 1
+    assert first.native and first.clients["api_base"] == "http://127.0.0.1:9/v1"
+    lm.kwargs["api_base"] = "http://127.0.0.1:10/v1"  # changed client settings: selected again
+    assert select(lm, {"model": lm.model}).clients["api_base"] == "http://127.0.0.1:10/v1"
+    auto = dspy.LM("openai/gpt-4o-mini", api_key="k", cache=False)  # engine="auto" reads the environment
+    before = dict(select.stats)
+    select(auto, {"model": auto.model})
+    assert select.stats == before and "_agentinstruct_selection" not in vars(auto)
+
+
+def test_12_a_schema_is_reshaped_for_strict_mode_once_per_schema_object():
+    from dspy.clients import legacy_requests
+
+    assert dspy_internals.memoize_strict_schemas() is True
+    strict = legacy_requests._strict_json_schema
+    assert "from dspy.clients.legacy_requests import _strict_json_schema" in inspect.getsource(
+        importlib.import_module("dspy.clients.execution")._canonical)
+    schema = {"type": "object", "properties": {"a": {"type": "string", "default": None}}}
+    first = strict(schema)
+    assert first == strict.__wrapped__(schema) and first["required"] == ["a"] and first["additionalProperties"] is False
+    assert strict(schema) is first  # the same object: served from the memo
+    assert strict(dict(schema)) is not first and strict(dict(schema)) == first  # another object: computed
+
+
+def test_11b_the_route_a_call_is_priced_by_is_resolved_once_per_lm():
+    from dspy.clients import capabilities
+
+    assert "from dspy.clients.capabilities import resolve" in inspect.getsource(
+        importlib.import_module("dspy.clients.execution")._price_result)
+    assert dspy_internals.memoize_route_resolution() is True
+    assert dspy_internals.memoize_route_resolution() is True
+    resolve = capabilities.resolve
+    lm = dspy.LM("openai/gpt-4o-mini", engine="lm15", api_key="k", cache=False)
+    first = resolve(lm)
+    assert first == resolve.__wrapped__(lm) and first.model == "gpt-4o-mini"
+    hits = resolve.stats["hits"]
+    assert resolve(lm) is first and resolve.stats["hits"] == hits + 1
+    lm.model = "openai/gpt-4o"  # another model: resolved again
+    assert resolve(lm).model == "gpt-4o"
