@@ -5,6 +5,10 @@ A job builds its models as generation does: one request cache (``open_request_ca
 (the config's budget, or ``max_calls``/``max_cost``), and every model student and the judge built by
 ``core.lm.roles.build_lm`` behind the one middleware; so a rerun is served from the cache, a budget stops
 the job cleanly, and the calls are counted in the results.
+
+``backend="ray"`` runs the (student, benchmark) pairs on Ray actors (``agentinstruct.engine.ray_eval``) that
+build the students and the judge from the config; results and usage come back here, where the budget is
+checked before each pair is sent and every file and the report are written as a local job writes them.
 """
 
 from __future__ import annotations
@@ -64,6 +68,9 @@ def evaluate(
     judge: dspy.BaseLM | None = None,
     adapter: dspy.Adapter | None = None,
     device: str = "auto",
+    backend: str | None = None,
+    ray_address: str | None = None,
+    ray_workers: int | None = None,
 ) -> Evaluation:
     """Evaluate ``students`` on ``benchmarks`` (default: the config's ``evaluation.benchmarks``) and on the
     Orca-Bench at ``orca_bench``; write results and the report (JSON and HTML) into ``out``.
@@ -71,19 +78,29 @@ def evaluate(
     A student is a string (``embedded``, a checkpoint directory, ``role:responder``, a name under
     ``evaluation.students``, a LiteLLM model string; ``NAME=...`` names it) or any object with the
     ``Student`` protocol. ``judge`` replaces the config's judge model (it is still metered and cached).
+    ``backend`` (``local`` or ``ray``, with ``ray_address`` and ``ray_workers``) says where the pairs run; on
+    Ray every student must be a string and the judge the config's (workers build them from the config).
     """
     cfg = resolve_config(config, max_calls=max_calls, max_cost=max_cost)
     job = EvalJobConfig.from_evaluation(cfg.evaluation, benchmarks=dict(benchmarks) if benchmarks is not None
                                         else None, orca_bench=str(orca_bench) if orca_bench else None, limit=limit)
+    job = job.model_copy(update={k: v for k, v in (("backend", backend), ("ray_address", ray_address),
+                                                   ("ray_workers", ray_workers)) if v is not None})
+    job = EvalJobConfig.model_validate(job.model_dump())  # the overrides validated like the config's
     if not job.benchmarks and not job.orca_bench:
         raise ValueError("nothing to evaluate: name benchmarks (evaluation.benchmarks, --bench NAME=PATH) "
                          "or an Orca-Bench (--orca-bench DIR)")
-    store = open_request_cache(cfg.cache)
     accountant = Accountant(cfg.budget)
+    named = [students] if isinstance(students, (str, Student)) else list(students)
+    if job.backend == "ray":
+        run = _evaluate_on_ray(named, out, cfg, job, accountant, judge=judge, adapter=adapter, device=device)
+        report, json_path, html_path = write_eval_report([out], out, n_boot=job.harness.n_boot,
+                                                         seed=job.harness.seed)
+        return Evaluation(run=run, report=report, json_path=json_path, html_path=html_path)
+    store = open_request_cache(cfg.cache)
     try:
         factory = StudentFactory(cfg.models, accountant, store, device=device)
-        built = [_student(s, cfg, factory) for s in ([students] if isinstance(students, (str, Student))
-                                                      else students)]
+        built = [_student(s, cfg, factory) for s in named]
         judge_lm = None
         if judge is not None:
             judge_lm = judge if isinstance(judge, MeteredLM) else metered(judge, accountant, store)
@@ -97,6 +114,24 @@ def evaluate(
             store.close()
     report, json_path, html_path = write_eval_report([out], out, n_boot=job.harness.n_boot, seed=job.harness.seed)
     return Evaluation(run=run, report=report, json_path=json_path, html_path=html_path)
+
+
+def _evaluate_on_ray(students: list[str | Student], out: str | Path, cfg: RunConfig, job: EvalJobConfig,
+                     accountant: Accountant, *, judge: dspy.BaseLM | None, adapter: dspy.Adapter | None,
+                     device: str) -> EvalRun:
+    """The job with its pairs on Ray workers that build each student and the judge from ``cfg``."""
+    objects = [type(s).__name__ for s in students if not isinstance(s, str)]
+    if objects or judge is not None or adapter is not None:
+        given = ", ".join([*(f"a {o} student" for o in objects), *(["a judge LM"] if judge is not None else []),
+                           *(["an adapter"] if adapter is not None else [])])
+        raise ValueError(f"{out}: backend ray builds students and the judge in its workers from the config, so "
+                         f"they are named by strings; got {given} (use backend local for objects)")
+    from agentinstruct.engine.ray_eval import RayPairs
+
+    infos = [parse_student(s, cfg.models, cfg.evaluation) for s in students]
+    with RayPairs(cfg, job, infos, accountant, device=device) as runner:
+        return run_job([(info, None) for info in infos], job, out, accountant=accountant, on_result=_log_result,
+                       runner=runner, judge_name=runner.judge_name)
 
 
 def _student(student: str | Student, cfg: RunConfig, factory: StudentFactory) -> tuple[StudentInfo, Student]:

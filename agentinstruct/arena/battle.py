@@ -14,17 +14,22 @@ Layout::
 
 Answers come first (all competitors), then judgements; both are work units on a thread pool, cached (the
 request cache serves any LM call made before), budgeted, and committed one by one, so a killed battle
-resumes where it stopped and re-spends no completed judgement. Ray is not supported for arenas yet: the
-units run on this machine's threads (remote models are still called concurrently).
+resumes where it stopped and re-spends no completed judgement.
+
+``backend: ray`` (with ``ray_address`` and ``ray_workers``) sends the LM work, a competitor's answers to a
+batch and each judgement, to Ray actors that build the competitors and jurors from the config once
+(``agentinstruct.arena.ray_work``); the tasks, the ledger commits, the budget checks and the accounting stay
+in this process, so a Ray battle writes the same games and ratings as a local one and resumes the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -141,8 +146,9 @@ def battle(instructions: Sequence[Instruction] | None, config: BattleConfig, are
     arena_dir = Path(arena_dir)
     items = _open(arena_dir, config, instructions, force)
     accountant = Accountant(config.budget)
-    store = open_request_cache(config.cache)
-    models = build_models(config, accountant, store, lms)
+    if config.backend == "ray" and lms:
+        raise ValueError(f"{arena_dir}: lms overrides models in this process, but backend ray builds them in "
+                         "its workers from the config; use backend local with lms")
     ledger = ArenaLedger(arena_dir / "ledger.sqlite")
     counter = {"answer": 0, "judge": 0}
     lock = threading.Lock()
@@ -154,10 +160,11 @@ def battle(instructions: Sequence[Instruction] | None, config: BattleConfig, are
             progress(kind, 1)
 
     try:
-        stopped = _answers(items, config, models, ledger, done)
-        answers = _stored_answers(ledger)
-        if stopped is None:
-            stopped = _judgements(items, config, models, ledger, answers, done)
+        with _work(items, config, accountant, lms, ledger) as models:
+            stopped = _answers(items, config, models, ledger, done)
+            answers = _stored_answers(ledger)
+            if stopped is None:
+                stopped = _judgements(items, config, models, ledger, answers, done)
         rows = _game_rows(ledger, config, {i.id for i in items})
         units = ledger.counts()
     finally:
@@ -171,6 +178,32 @@ def battle(instructions: Sequence[Instruction] | None, config: BattleConfig, are
     result.wall_s = time.perf_counter() - start
     write_artifacts(result, config, items)
     return result
+
+
+@contextlib.contextmanager
+def _work(items: Sequence[Instruction], config: BattleConfig, accountant: Accountant,
+          lms: Mapping[str, dspy.BaseLM] | None, ledger: ArenaLedger) -> Iterator[ArenaModels]:
+    """The arena's models: built here (``backend: local``), or proxies for Ray workers that build them."""
+    if config.backend == "local":
+        yield build_models(config, accountant, open_request_cache(config.cache), lms)
+        return
+    if not _pending(items, config, ledger):
+        yield ArenaModels({}, {}, {})  # nothing left to do: no worker started
+        return
+    from agentinstruct.arena.ray_work import RayArena
+
+    with RayArena(config, accountant) as pool:
+        yield pool.models()
+
+
+def _pending(items: Sequence[Instruction], config: BattleConfig, ledger: ArenaLedger) -> bool:
+    """Whether any answer or judgement of this arena is still to be made (before starting Ray workers)."""
+    have = ledger.results("answer")
+    if any(f"answer/{c.name}/{i.id}" not in have for c in config.competitors for i in items):
+        return True
+    judged = ledger.results("judge")
+    return any(f"judge/{j.name}/{x}/{y}/{order}/{i.id}" not in judged
+               for i in items for x, y in pairs_of(config) for j in config.judges for order in (1, 2))
 
 
 def _answers(items, config: BattleConfig, models: ArenaModels, ledger: ArenaLedger, done) -> str | None:

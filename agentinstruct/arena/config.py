@@ -1,5 +1,5 @@
 """What an arena runs: the competitors, the judges, how verdicts are asked for and reconciled, how the
-work runs (threads, cache, budget) and how the ratings are fitted.
+work runs (threads or Ray actors, cache, budget) and how the ratings are fitted.
 
 A competitor is any model the config can name (``model:``, a ``ModelSpec``: a LiteLLM model string, an
 OpenAI-compatible server, or ``local/smollm2``, the embedded model, which is the default), a Hugging Face
@@ -79,6 +79,15 @@ class BattleConfig(_Strict):
     """Cut requests and answers shown to a judge to this many characters (a small judge's context)."""
     concurrency: int = Field(default=4, ge=1, le=1024)
     """Work units (answers, judgements) in flight at once."""
+    backend: Literal["local", "ray"] = "local"
+    """Where the LM work runs: threads in this process, or Ray actors (``pip install 'agentinstruct[ray]'``)
+    that build the competitors' and judges' models from this config; the ledger, the budget and the
+    accounting stay here either way."""
+    ray_address: str | None = None
+    """The Ray cluster to join (``ray://head:10001`` or ``auto``); ``None`` starts a local Ray instance."""
+    ray_workers: int = Field(default=1, ge=1, le=4096)
+    """Ray actors that run the LM work, each with ``concurrency / ray_workers`` threads; per-model ``rpm``,
+    ``tpm`` and ``max_concurrency`` are divided among them."""
     max_prompts: int | None = Field(default=None, ge=1)
     local: LocalModelConfig = Field(default_factory=LocalModelConfig)
     cache: CacheConfig = Field(default_factory=CacheConfig)

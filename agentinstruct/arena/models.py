@@ -11,8 +11,8 @@ by name (tests pass DummyLMs).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import dspy
@@ -25,7 +25,7 @@ from core.lm.limiter import ModelLimiter
 from core.lm.metered import metered
 from core.lm.request_store import RequestStore
 from core.lm.roles import build_limiter, build_lm, endpoint_key
-from eval.arena.judging import judge_adapter
+from eval.arena.judging import Judgement, judge_adapter
 from eval.students import DspyLMStudent, GenerationSettings, HFStudent
 
 
@@ -93,6 +93,8 @@ class ArenaModels:
     answerers: dict[str, Answerer]
     judges: dict[str, dspy.BaseLM]
     adapters: dict[str, dspy.Adapter]
+    remote_judges: dict[str, Callable[[str, str, str], Judgement]] = field(default_factory=dict)
+    """Jurors asked in a Ray worker (``agentinstruct.arena.ray_work``), by name; they replace ``judges``."""
 
 
 _EMBEDDED: dict[str, dict] = {}

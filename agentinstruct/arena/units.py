@@ -2,7 +2,10 @@
 verdict on one pair of answers in one order. Each commits its result to the ledger itself; an LM error
 (an ``Exception``) is recorded as a failed unit with its reason and tried again by the next invocation.
 Calls are attributed to the role ``competitor:<name>`` / ``judge:<name>`` in the accountant, and a
-judgement keeps the cost and tokens of its own calls (zero when the request cache answered it).
+judgement keeps the cost and tokens of its own calls (zero when the request cache answered it). On the Ray
+backend the answerer and the juror are proxies (``agentinstruct.arena.ray_work``) whose calls run in a worker;
+its usage records come back into this process's accountant, inside the same attribution, so the tasks here
+commit exactly what they commit locally.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from agentinstruct.arena.ledger import ArenaLedger
 from agentinstruct.arena.models import Answerer, ArenaModels
 from core.lm.accounting import current_role, current_skill, usage_journal
 from eval.arena.battles import Game
-from eval.arena.judging import PairJudge
+from eval.arena.judging import Judgement, PairJudge
 from eval.arena.style_features import answer_style
 from eval.students import GenerationSettings
 
@@ -40,8 +43,33 @@ def attributed(role: str, skill: str = "arena") -> Iterator[list]:
         current_role.reset(tokens[0])
 
 
-def _reason(exc: Exception) -> str:
+class UnitError(Exception):
+    """A unit's LM work failed elsewhere (a Ray worker); ``reason`` is the failure as the worker recorded it."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def unit_reason(exc: Exception) -> str:
+    """How a failed unit's error is recorded in the ledger: the exception's type and first line."""
+    if isinstance(exc, UnitError):
+        return exc.reason
     return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+_reason = unit_reason
+
+AskJudge = Callable[[str, str, str], Judgement]
+"""One juror asked about (request, answer in position A, answer in position B)."""
+
+
+def juror(config: BattleConfig, models: ArenaModels, judge: str) -> AskJudge:
+    """Juror ``judge``: a Ray worker's (``models.remote_judges``), else a ``PairJudge`` on its model here."""
+    if judge in models.remote_judges:
+        return models.remote_judges[judge]
+    spec = next(j for j in config.judges if j.name == judge)
+    return PairJudge(models.judges[judge], config.mode, models.adapters[judge], explain=spec.explain)
 
 
 def answer_task(answerer: Answerer, items: list[Instruction], settings: GenerationSettings, ledger: ArenaLedger,
@@ -83,8 +111,7 @@ def judge_task(uid: str, judge: str, item: Instruction, model_a: str, model_b: s
         if stop.is_set():
             return
         ledger.start(uid, "judge")
-        spec = next(j for j in config.judges if j.name == judge)
-        pair = PairJudge(models.judges[judge], config.mode, models.adapters[judge], explain=spec.explain)
+        pair = juror(config, models, judge)
         try:
             with attributed(f"judge:{judge}") as journal:
                 verdict = pair(_cut(item.request_text(), config.max_chars),

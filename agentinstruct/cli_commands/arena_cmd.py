@@ -69,6 +69,13 @@ def battle_command(
                          "many LLM calls.")] = None,
     max_cost: Annotated[float | None, typer.Option("--max-cost", min=0, help="Stop (resumably) at this USD.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Continue an arena run with other settings.")] = False,
+    backend: Annotated[str | None, typer.Option("--backend", help="Where the LM work runs: 'local' (threads) or "
+                                                "'ray' (Ray actors; default: the config's, local).")] = None,
+    ray_address: Annotated[str | None, typer.Option("--ray-address", help="The Ray cluster to join with "
+                                                    "--backend ray (e.g. 'auto' or 'ray://head:10001'; "
+                                                    "default: a local Ray instance).")] = None,
+    ray_workers: Annotated[int | None, typer.Option("--ray-workers", min=1, help="Ray actors doing the LM "
+                                                    "work.")] = None,
 ) -> None:
     """Competitors answer, every pair is judged in both orders; ratings, diagnostics and report.html."""
     from agentinstruct import arena
@@ -78,7 +85,10 @@ def battle_command(
     raw["competitors"] = [*raw["competitors"], *(parse_competitor(c).model_dump() for c in competitor or [])]
     if judge:
         raw["judges"] = [parse_judge(j).model_dump() for j in judge]
-    for key, value in (("mode", mode), ("max_prompts", limit), ("concurrency", concurrency)):
+    if backend not in (None, "local", "ray"):
+        raise typer.BadParameter("--backend is 'local' or 'ray'")
+    for key, value in (("mode", mode), ("max_prompts", limit), ("concurrency", concurrency), ("backend", backend),
+                       ("ray_address", ray_address), ("ray_workers", ray_workers)):
         if value is not None:
             raw[key] = value
     raw.setdefault("leaderboard", {})

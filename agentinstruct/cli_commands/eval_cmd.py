@@ -43,12 +43,23 @@ def run(
     max_calls: Annotated[int | None, typer.Option("--max-calls", min=0, help="Stop after N LLM calls.")] = None,
     max_cost: Annotated[float | None, typer.Option("--max-cost", min=0, help="Stop after X dollars.")] = None,
     device: Annotated[str, typer.Option("--device", help="cpu, cuda, cuda:N or auto (checkpoints).")] = "auto",
+    backend: Annotated[str | None, typer.Option("--backend", help="Where (student, benchmark) pairs run: 'local' "
+                                                "(this process) or 'ray' (Ray actors that build the students "
+                                                "and the judge from --config).")] = None,
+    ray_address: Annotated[str | None, typer.Option("--ray-address", help="The Ray cluster to join with "
+                                                    "--backend ray (e.g. 'auto' or 'ray://head:10001'; "
+                                                    "default: a local Ray instance).")] = None,
+    ray_workers: Annotated[int | None, typer.Option("--ray-workers", min=1, help="Ray actors running pairs "
+                                                    "(one pair at a time each).")] = None,
 ) -> None:
     """Evaluate students on benchmarks (and Orca-Bench); write results, report.json and report.html."""
     from agentinstruct.evaluation import evaluate
 
+    if backend not in (None, "local", "ray"):
+        raise typer.BadParameter("--backend is 'local' or 'ray'")
     result = evaluate(students, out, benchmarks=_bench_specs(bench), orca_bench=orca_bench, config=config,
-                      limit=limit, max_calls=max_calls, max_cost=max_cost, device=device)
+                      limit=limit, max_calls=max_calls, max_cost=max_cost, device=device, backend=backend,
+                      ray_address=ray_address, ray_workers=ray_workers)
     print_scores(result.report)
     console.print(f"report: {result.html_path}  (data: {result.json_path})")
 
