@@ -302,6 +302,12 @@ class EvaluationConfig(_Strict):
     orca_order: Literal["random", "both", "teacher_first", "student_first"] = "random"
     """How Orca-Bench shows the judge the two answers: in a seeded random order per turn, in both orders
     (two calls, averaged), or fixed."""
+    backend: Literal["local", "ray"] = "local"
+    """Where the (student, benchmark) pairs run: in this process, or on Ray actors (docs/evaluation.md)."""
+    ray_address: str | None = None
+    """The Ray cluster to join (``ray://head:10001`` or ``auto``); ``None`` starts a local Ray instance."""
+    ray_workers: int = Field(default=1, ge=1, le=4096)
+    """Ray actors running pairs (per-model ``rpm``, ``tpm`` and ``max_concurrency`` are divided among them)."""
 
 
 class RunConfig(_Strict):

@@ -83,7 +83,8 @@ class EvalJobConfig(BaseModel):
         return cls(benchmarks=dict(evaluation.benchmarks if benchmarks is None else benchmarks),
                    orca_bench=orca_bench, limit=limit or evaluation.limit, harness=harness,
                    orca=OrcaBenchConfig(order=evaluation.orca_order, seed=evaluation.seed, n_boot=evaluation.n_boot),
-                   llm_extraction=evaluation.llm_extraction)
+                   llm_extraction=evaluation.llm_extraction, backend=evaluation.backend,
+                   ray_address=evaluation.ray_address, ray_workers=evaluation.ray_workers)
 
     def needs_judge(self) -> bool:
         """Whether any part of the job calls the judge model."""

@@ -102,6 +102,14 @@ def _wrap(label: str, width: int = 16) -> list[str]:
     return lines or [label]
 
 
+def tick_label(value: float, span: float) -> str:
+    """An axis tick as people write it: ``1410`` on an Elo axis, ``0.25`` on a unit one (no ``1.41e+03``)."""
+    if abs(value) >= 1e6 or (value and abs(value) < 1e-4):
+        return f"{value:.3g}"
+    decimals = 0 if span >= 50 else 1 if span >= 5 else 2 if span >= 0.5 else 3
+    return f"{value:,.{decimals}f}".replace(",", "")
+
+
 def interval_chart(
     rows: Sequence[tuple[str, float, float, float, int]], *, low: float, high: float, width: int = 640,
     zero: float | None = None, title: str = "",
@@ -124,7 +132,8 @@ def interval_chart(
     for t in range(6):
         v = low + (high - low) * t / 5
         parts.append(el("line", x1=_fmt(x(v)), y1=top, x2=_fmt(x(v)), y2=_fmt(axis_y), stroke="#eee"))
-        parts.append(el("text", f"{v:.3g}", x=_fmt(x(v)), y=_fmt(axis_y + 16), text_anchor="middle", font_size=10))
+        parts.append(el("text", tick_label(v, high - low), x=_fmt(x(v)), y=_fmt(axis_y + 16), text_anchor="middle",
+                        font_size=10))
     if zero is not None and low <= zero <= high:
         parts.append(el("line", x1=_fmt(x(zero)), y1=top, x2=_fmt(x(zero)), y2=_fmt(axis_y), stroke="#555",
                         stroke_dasharray="4 3"))

@@ -51,3 +51,11 @@ def test_radar_places_values_on_their_spokes():
 def test_interval_chart_draws_one_row_per_estimate():
     svg = render(interval_chart([("x", 0.5, 0.2, 0.8, 0), ("y", -0.1, -0.3, 0.1, 1)], low=-1, high=1, zero=0))
     assert svg.count("<circle") == 2 and "stroke-dasharray" in svg and "x: 0.5 [0.2, 0.8]" in svg
+
+
+def test_interval_axis_ticks_read_as_numbers_not_exponents():
+    from agentinstruct.html.svg import interval_chart, tick_label
+
+    svg = render(interval_chart([("m", 1221.8, 990.0, 3088.4, 0)], low=990.0, high=3088.4))
+    assert "e+03" not in svg and ">1410<" in svg
+    assert tick_label(0.25, 1.0) == "0.25" and tick_label(-0.5, 2.0) == "-0.50" and tick_label(7.5, 10) == "7.5"

@@ -88,3 +88,6 @@ def test_the_evaluation_section_sets_generation_statistics_and_orca_order():
     assert (job.harness.n_boot, job.harness.audit.rate, job.orca.order, job.orca.n_boot, job.limit) == (
         300, 0.25, "both", 300, 7)
     assert EvalJobConfig.from_evaluation(ev, benchmarks={}).benchmarks == {}  # an explicit list replaces it
+    assert (job.backend, job.ray_address, job.ray_workers) == ("local", None, 1)
+    ray = EvalJobConfig.from_evaluation(EvaluationConfig(backend="ray", ray_address="auto", ray_workers=3))
+    assert (ray.backend, ray.ray_address, ray.ray_workers) == ("ray", "auto", 3)  # the YAML section says where
