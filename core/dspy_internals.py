@@ -253,12 +253,32 @@ def memoize_proxy_lookup() -> bool:
         return True
 
 
-def complete_request(lm: dspy.BaseLM, request) -> Any:
-    """The ``Response`` to ``request`` from ``lm``'s own DSPy engine, as ``lm(request)`` would return it, without
-    ``BaseLM.__call__``'s callbacks, history and usage tracking (entry 10)."""
-    from dspy.clients.execution import execute, prepare
+def complete_request(lm: dspy.BaseLM, request, *, cache: bool | None = None) -> Any:
+    """The ``Response`` to ``request`` from ``lm``'s own DSPy engine, as ``lm(request, cache=cache)`` would return
+    it, without ``BaseLM.__call__``'s callbacks, history and usage tracking (entry 10). ``cache=None``: the
+    LM's own setting for DSPy's request cache.
 
-    call = prepare(lm, request, None, {})
+    The first request is prepared by DSPy (``prepare``: every check); later ones reuse that preparation with
+    the new request, validated and snapshotted as ``prepare`` does, but not walked again for unencodable
+    text: the middleware's requests are built by DSPy from messages its own ``prepare`` has checked."""
+    from dataclasses import replace
+
+    from dspy.clients.engines.base import validate_request
+    from dspy.clients.execution import execute, prepare
+    from dspy.clients.lm15_boundary import snapshot_request
+    from dspy.lm15 import Request
+
+    key = (lm.model, lm.cache, cache, getattr(lm, "_cache_responses", True))
+    found = lm.__dict__.get("_agentinstruct_prepared")
+    if found is not None and found[0] == key and isinstance(request, Request) and request.model == lm.model:
+        validate_request(request)
+        template = found[1]
+        call = replace(template, request=snapshot_request(request), kwargs=dict(template.kwargs),
+                       legacy=dict(template.legacy))
+    else:
+        call = prepare(lm, request, None, {} if cache is None else {"cache": cache})
+        if call.request is not None:
+            lm.__dict__["_agentinstruct_prepared"] = (key, call)
     return execute(lm, call).typed(call.request, lm.model_type)
 
 

@@ -90,8 +90,10 @@ class LimitedLM(dspy.LM):
     def complete_request(self, request: Request) -> Response:
         """One ``Request`` (the middleware's call), limited and retried as ``__call__``; each attempt goes to
         DSPy's execution directly (``core.dspy_internals.complete_request``), so the one ``dspy.LM`` layer a
-        metered call runs is the middleware's (its callbacks, history and usage), not two."""
-        return self._limited(lambda: complete_request(self, request), self._tokens(request, None, {}))
+        metered call runs is the middleware's (its callbacks, history and usage), not two. DSPy's own request
+        cache is not consulted: the middleware's request store is the one cache (``core.lm.cache``; every job
+        switches DSPy's off anyway, but its key and record were still built per call)."""
+        return self._limited(lambda: complete_request(self, request, cache=False), self._tokens(request, None, {}))
 
     def _tokens(self, prompt, messages, kwargs) -> int:
         max_tokens = kwargs.get("max_tokens") or self.kwargs.get("max_tokens") \

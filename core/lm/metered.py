@@ -177,8 +177,11 @@ class MeteredEngine:
         self.accountant.reserve(model)
         try:
             # The inner call must not report usage a second time to an ambient tracker.
-            with dspy.context(usage_tracker=None):
+            if dspy.settings.usage_tracker is None:
                 response = self._complete(request)
+            else:
+                with dspy.context(usage_tracker=None):
+                    response = self._complete(request)
         except BaseException as exc:
             spent = _spent_usage(exc)  # e.g. an output cut at max_tokens: its tokens were spent
             self.accountant.settle(model, ok=False, prompt_tokens=spent.get("prompt_tokens") or 0,
@@ -280,12 +283,11 @@ def structure_problem(request: Request, response: Response) -> str | None:
         return Problem("an empty answer")
     if text.startswith("```"):
         text = text.strip("`").removeprefix("json").strip()
-    problem = _one_json_object(text)
-    if problem is not None:
-        return problem
+    value = _one_json_object(text)
+    if isinstance(value, Problem):
+        return value
     schema = fmt.get("schema") if isinstance(fmt, dict) else None
     required = (schema or {}).get("required") or []
-    value = json.loads(text, strict=False)
     refusal = value.get("refusal")
     if "refusal" not in required and isinstance(refusal, str) and refusal.strip():
         return Problem("the model refused (a JSON 'refusal' field)", "refusal")
@@ -293,8 +295,8 @@ def structure_problem(request: Request, response: Response) -> str | None:
     return Problem(f"missing fields {missing}") if missing else None
 
 
-def _one_json_object(text: str) -> Problem | None:
-    """Why ``text`` is not exactly one strict JSON object (no NaN, no repeated key, nothing after it)."""
+def _one_json_object(text: str) -> Problem | dict:
+    """The one strict JSON object ``text`` is (no NaN, no repeated key, nothing after it), or why it is not."""
     def strict_pairs(pairs):
         keys = [k for k, _ in pairs]
         if len(keys) != len(set(keys)):
@@ -325,7 +327,7 @@ def _one_json_object(text: str) -> Problem | None:
         return Problem("two JSON values: which one is the answer is ambiguous", "ambiguous")
     if not isinstance(value, dict):
         return Problem(f"a JSON {type(value).__name__}, not an object")
-    return None
+    return value
 
 
 def _json_adapter_in_use() -> bool:

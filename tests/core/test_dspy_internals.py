@@ -240,3 +240,29 @@ def test_11b_the_route_a_call_is_priced_by_is_resolved_once_per_lm():
     assert resolve(lm) is first and resolve.stats["hits"] == hits + 1
     lm.model = "openai/gpt-4o"  # another model: resolved again
     assert resolve(lm).model == "gpt-4o"
+
+
+def test_10b_a_later_request_reuses_the_first_preparation_as_dspy_would_prepare_it():
+    from dataclasses import fields
+
+    from dspy.clients import execution
+
+    lm = dspy.LM("dummy", engine=_SchemaEngine(), cache=False)
+    first = Request(model="dummy", messages=[Message.user("hi")])
+    dspy_internals.complete_request(lm, first, cache=False)
+    template = vars(lm)["_agentinstruct_prepared"][1]
+    assert {f.name for f in fields(template)} == {"prompt", "messages", "kwargs", "legacy", "request", "cache", "n",
+                                                  "managed"}
+    second = Request(model="dummy", messages=[Message.user("again")])
+    prepared = execution.prepare(lm, second, None, {"cache": False})
+    assert (template.prompt, template.messages, template.kwargs, template.legacy, template.cache, template.n,
+            template.managed) == (prepared.prompt, prepared.messages, prepared.kwargs, prepared.legacy,
+                                  prepared.cache, prepared.n, prepared.managed)
+    assert isinstance(dspy_internals.complete_request(lm, second, cache=False), Response)
+    wrong = Request(model="other", messages=[Message.user("hi")])
+    try:
+        dspy_internals.complete_request(lm, wrong, cache=False)  # not the LM's model: DSPy's prepare refuses it
+    except ValueError as exc:
+        assert "model" in str(exc)
+    else:
+        raise AssertionError("a request for another model was accepted")

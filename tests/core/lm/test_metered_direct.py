@@ -102,3 +102,14 @@ def test_a_subclass_with_its_own_call_is_called_as_before():
              limiter=ModelLimiter("mock"), api_base="http://127.0.0.1:9/v1", api_key="k", engine="lm15")
     assert metering._direct_caller(lm) is None
     assert metered(lm, Accountant(), store=None).engine._complete is lm
+
+
+def test_dspy_own_request_cache_is_not_consulted_under_the_middleware(monkeypatch):
+    touched = []
+    monkeypatch.setattr(dspy.cache, "get", lambda *a, **k: touched.append("get"))
+    monkeypatch.setattr(dspy.cache, "put", lambda *a, **k: touched.append("put"))
+    with MockOpenAIServer(latency_s=0.0, max_seconds=60) as server:
+        inner = _endpoint(server.url)
+        inner.cache = True  # even an inner LM built with DSPy's cache on: the middleware's store is the one cache
+        _ask_all(metered(inner, Accountant(), store=None), 2)
+    assert touched == []
