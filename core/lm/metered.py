@@ -7,7 +7,9 @@ and retries; the embedded llama.cpp model; a ``DummyLM``) in a ``dspy.LM`` whose
 1. answers from the ``RequestStore`` when the same request was answered before (free, counted as a hit);
 2. otherwise asks the ``Accountant`` for a call (``BudgetExhausted`` when a budget is spent), calls the
    inner LM, settles the call (tokens, cost, role and skill) and stores the response only if the call
-   completed: a failed call is never cached, so a rerun asks again;
+   completed: a failed call is never cached, so a rerun asks again. A remote model (``LimitedLM`` /
+   ``EndpointLM``) is called through ``complete_request``: its limits, retries and request shaping, without
+   a second ``dspy.LM`` layer (this middleware's is the one per call); any other LM as ``inner(request)``;
 3. checks a structured answer before it is kept (the request asked for JSON: the reply must parse strictly
    as a JSON object with every required field, and must not be cut at ``max_tokens``): a malformed answer
    is never cached, and is asked again (a new sample) up to ``malformed_attempts`` times; when the last one
