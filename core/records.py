@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Role = Literal["system", "user", "assistant"]
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""What ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` builds on every call, built once."""
+
 
 class Message(BaseModel):
     """One chat turn."""
@@ -146,7 +149,7 @@ class Record(BaseModel):
 
     def to_json(self) -> str:
         """The record as one compact JSON line (no trailing newline)."""
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+        return _COMPACT.encode(self.model_dump(mode="json"))
 
 
 class PreferencePair(BaseModel):
@@ -172,7 +175,7 @@ class PreferencePair(BaseModel):
 
     def to_json(self) -> str:
         """The pair as one compact JSON line (no trailing newline)."""
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+        return _COMPACT.encode(self.model_dump(mode="json"))
 
 
 def text_sha256(messages: list[dict[str, str]] | list[Message]) -> str:

@@ -7,8 +7,10 @@ uncommitted, and its partial lines are dropped on resume (``RunDir._drop_orphans
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+import queue
 import signal
 import threading
 import time
@@ -218,10 +220,12 @@ class Driver:
         for sig in (signal.SIGINT, signal.SIGTERM):
             if threading.current_thread() is threading.main_thread():
                 previous[sig] = signal.signal(sig, lambda s, f: self.stop.set(signal.Signals(s).name))
+        frozen = freeze_heap()
         try:
             backend = self.backend or LocalBackend(self.concurrency, self._run_unit)
             with backend:
                 in_flight: dict[Future, tuple[str, SeedDoc, str]] = {}
+                finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
                 for unit_id, seed, skill in self._units(Path(seeds_path), run, summary, known_rejects):
                     if unit_id in committed:
                         summary.units_skipped += 1
@@ -229,12 +233,15 @@ class Driver:
                     run.ledger.start(unit_id, seed.id, skill)
                     future = backend.submit(unit_id, seed, skill)
                     in_flight[future] = (unit_id, seed, skill)
+                    future.add_done_callback(finished.put)
                     if len(in_flight) >= backend.concurrency * 2:
-                        self._drain(run, in_flight, summary, FIRST_COMPLETED)
+                        self._drain(run, in_flight, summary, FIRST_COMPLETED, finished)
                     if self.stop.is_set():
                         break
-                self._drain(run, in_flight, summary, None)
+                self._drain(run, in_flight, summary, None, finished)
         finally:
+            if frozen:
+                gc.unfreeze()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         if summary.rejects_by_reason.get("no_skill"):
@@ -250,9 +257,21 @@ class Driver:
         summary.elapsed_s = round(time.monotonic() - started, 2)
         return summary
 
-    def _drain(self, run: RunDir, in_flight: dict, summary: RunSummary, mode) -> None:
+    def _drain(self, run: RunDir, in_flight: dict, summary: RunSummary, mode,
+               finished: queue.SimpleQueue[Future] | None = None) -> None:
+        """Commit finished units: those done by the time the first one is (``FIRST_COMPLETED``), or all of
+        them once all are (``mode`` None). With ``finished``, which receives every future of ``in_flight``
+        as it completes (its done callback), ``FIRST_COMPLETED`` takes the units that are done from it
+        rather than registering a waiter on every unit in flight (``concurrent.futures.wait`` locks each of
+        them, twice, per call: once per unit submitted, with twice the concurrency in flight)."""
         while in_flight:
-            done, _ = wait(list(in_flight), return_when=mode or "ALL_COMPLETED")
+            if finished is None or mode is None:
+                done = wait(list(in_flight), return_when=mode or "ALL_COMPLETED")[0]
+            else:
+                done = [finished.get()]
+                while not finished.empty():
+                    done.append(finished.get_nowait())
+                done = [future for future in done if future in in_flight]  # a unit is committed once
             for future in done:
                 unit_id, seed, skill = in_flight.pop(future)
                 try:
@@ -276,6 +295,18 @@ class Driver:
                     log.error("stopping the run: %s (fix the config, then --resume)", fatal)
             if mode is not None:
                 return
+
+
+def freeze_heap() -> bool:
+    """Move every object alive before the run (modules, programs, models, config) to the garbage collector's
+    permanent generation (``gc.freeze``), so that the run's full collections do not walk them again: each
+    one walked the whole heap, ~0.1 ms of CPU per LLM call in all at 64 units in flight. They are
+    collected as usual again once the run calls ``gc.unfreeze``. Returns whether it froze: not when the
+    collector is off or something else froze objects already (their freeze is theirs to undo)."""
+    if not gc.isenabled() or gc.get_freeze_count():
+        return False
+    gc.freeze()
+    return True
 
 
 def _existing_rejects(path: Path) -> set[str]:

@@ -37,23 +37,29 @@ def example_id(ctx: UnitContext, example: Example, index: int) -> str:
 
 def lineage(ctx: UnitContext, example: Example) -> Lineage:
     """An example's lineage: seed, agents, models, program and skill file, parent and suggestion."""
-    return Lineage(
-        seed_id=ctx.seed.id, seed_sha256=ctx.seed.sha256, seed_source=ctx.seed.source,
-        transformation=example.transformation, instruction_type=example.subcategory,
-        refinement_round=example.refinement_round, refinement_goal=example.refinement_goal,
-        agents=example.agents, models=ctx.models, program_hash=ctx.program_hash, run_seed=ctx.run_seed,
-        parent_id=record_id(ctx.unit_id, example.parent) if example.parent else None,
-        suggestion=example.suggestion, skill_hash=ctx.skill_hash, seed_flags=list(ctx.seed.flags),
-    )
+    return Lineage(**_lineage_fields(ctx, example))
+
+
+def _lineage_fields(ctx: UnitContext, example: Example) -> dict:
+    """The fields of :func:`lineage`, unvalidated."""
+    return {
+        "seed_id": ctx.seed.id, "seed_sha256": ctx.seed.sha256, "seed_source": ctx.seed.source,
+        "transformation": example.transformation, "instruction_type": example.subcategory,
+        "refinement_round": example.refinement_round, "refinement_goal": example.refinement_goal,
+        "agents": example.agents, "models": ctx.models, "program_hash": ctx.program_hash, "run_seed": ctx.run_seed,
+        "parent_id": record_id(ctx.unit_id, example.parent) if example.parent else None,
+        "suggestion": example.suggestion, "skill_hash": ctx.skill_hash, "seed_flags": list(ctx.seed.flags),
+    }
 
 
 def to_record(ctx: UnitContext, example: Example, index: int) -> Record:
-    """One example as a record."""
-    return Record(
-        id=example_id(ctx, example, index), skill=ctx.skill, subcategory=example.subcategory,
-        messages=[Message(**m) for m in example.messages], lineage=lineage(ctx, example),
-        scores=example.scores or Scores(), metadata={**example.metadata, "unit_id": ctx.unit_id},
-    )
+    """One example as a record: validated in one pass (messages and lineage as the record's own fields,
+    the same checks as building each ``Message`` and the ``Lineage`` first)."""
+    return Record.model_validate({
+        "id": example_id(ctx, example, index), "skill": ctx.skill, "subcategory": example.subcategory,
+        "messages": example.messages, "lineage": _lineage_fields(ctx, example),
+        "scores": example.scores or Scores(), "metadata": {**example.metadata, "unit_id": ctx.unit_id},
+    })
 
 
 def to_pair(ctx: UnitContext, pair: CandidatePair, index: int) -> PreferencePair:

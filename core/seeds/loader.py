@@ -43,16 +43,26 @@ from core.seeds.walk import Found, walk
 logger = logging.getLogger(__name__)
 
 
-def _read_file(found: Found, config: SeedConfig) -> Iterator[RawSeed | SeedReject]:
-    """The documents in one file (several for JSONL and JSON records), or why there are none."""
+def _read_file(found: Found, config: SeedConfig, seen: _Seen | None = None) -> Iterator[RawSeed | SeedReject]:
+    """The documents in one file (several for JSONL and JSON records), or why there are none: a
+    ``duplicate`` when ``seen`` met the file before under another name (checked before it is read)."""
     fmt, language = file_format(found.path)
     rel = found.rel
     if fmt is Format.JSONL:
-        yield from read_jsonl(found.path, rel, config)
+        again = seen.file(found) if seen is not None else None
+        yield from [again] if again is not None else read_jsonl(found.path, rel, config)
         return
-    data = read_limited(found.path, config.max_file_bytes, rel)
+    checked = False
+
+    def check(stat: os.stat_result) -> SeedReject | None:
+        nonlocal checked
+        checked = True
+        return seen.stat(stat, rel) if seen is not None else None
+
+    data = read_limited(found.path, config.max_file_bytes, rel, check)
     if isinstance(data, SeedReject):
-        yield data
+        again = seen.file(found) if seen is not None and not checked else None  # it could not be opened
+        yield again or data
         return
     text = decode_text(data, rel)
     del data
@@ -86,6 +96,10 @@ _VISIBLE = re.compile(
 def visible_chars(text: str, enough: int) -> int:
     """Characters of ``text`` that show (neither whitespace nor an invisible format character, Unicode Cf),
     counted up to ``enough`` (a long text is not scanned to its end)."""
+    window = 4 * enough  # most texts show ``enough`` characters early: one C-level scan of a short prefix
+    found = len(_VISIBLE.findall(text, 0, window))
+    if found >= enough or len(text) <= window:
+        return min(found, enough)
     found = 0
     for _ in _VISIBLE.finditer(text):
         found += 1
@@ -95,6 +109,14 @@ def visible_chars(text: str, enough: int) -> int:
 
 
 def _doc(raw: RawSeed, text: str, seed_id: str, chunk: int, n_chunks: int) -> SeedDoc:
+    if seed_id and 0 <= chunk < n_chunks and isinstance(raw.kind, SeedKind):
+        # Valid by construction (the hash is computed here, the chunk in range, every value of its type):
+        # built without validating again, which would hash the text a second time. Every field is given,
+        # so ``model_fields_set`` is the same as after validation.
+        return SeedDoc.model_construct(
+            id=seed_id, text=text, source=raw.source, sha256=sha256_text(text), kind=raw.kind,
+            language=raw.language, chunk=chunk, n_chunks=n_chunks, flags=tuple(raw.flags),
+        )
     return SeedDoc(
         id=seed_id,
         text=text,
@@ -111,7 +133,11 @@ def _doc(raw: RawSeed, text: str, seed_id: str, chunk: int, n_chunks: int) -> Se
 def to_docs(raw: RawSeed, config: SeedConfig) -> Iterator[SeedDoc | SeedReject]:
     """Validate one whole document, screen it (``core.seeds.screen``) and split it into chunks
     (``max_seed_chars`` caps what is kept)."""
-    stripped = visible_chars(raw.text, max(1, config.min_chars))
+    return _to_docs(raw, config, visible_chars(raw.text, max(1, config.min_chars)))
+
+
+def _to_docs(raw: RawSeed, config: SeedConfig, stripped: int) -> Iterator[SeedDoc | SeedReject]:
+    """:func:`to_docs` given ``stripped``, ``visible_chars(raw.text, max(1, config.min_chars))``."""
     if stripped == 0:
         yield SeedReject(source=raw.where, reason="empty",
                          detail="no text: whitespace or invisible (zero-width) characters only")
@@ -190,10 +216,14 @@ class _Seen:
             stat = os.stat(found.path)
         except OSError:
             return None  # reading it reports the problem
-        first = self.files.setdefault((stat.st_dev, stat.st_ino), found.rel)
-        if first == found.rel:
+        return self.stat(stat, found.rel)
+
+    def stat(self, stat: os.stat_result, rel: str) -> SeedReject | None:
+        """:meth:`file` given the file's ``stat`` (or ``fstat`` of it open) and its name ``rel``."""
+        first = self.files.setdefault((stat.st_dev, stat.st_ino), rel)
+        if first == rel:
             return None
-        return SeedReject(source=found.rel, reason="duplicate", detail=f"the same file as {first} (a link to it)")
+        return SeedReject(source=rel, reason="duplicate", detail=f"the same file as {first} (a link to it)")
 
     def text(self, raw: RawSeed) -> SeedReject | None:
         """A ``duplicate`` reject when ``raw``'s text repeats a document met before."""
@@ -211,17 +241,18 @@ def _iter(root: Path, config: SeedConfig) -> Iterator[SeedDoc | SeedReject]:
     for found in walk(root, config.include_hidden):
         if isinstance(found, SeedReject):
             items: Iterator[RawSeed | SeedReject] = iter([found])
-        elif (again := seen.file(found)) is not None:
-            items = iter([again])
         elif found.dataset:
             items = read_hf_dataset(found.path, found.rel, config)
         else:
-            items = _read_file(found, config)
+            items = _read_file(found, config, seen)  # a file met before is a duplicate, found before reading
         enough = max(1, config.min_chars)
         for item in items:
-            if not isinstance(item, SeedReject) and visible_chars(item.text, enough) >= enough:
-                item = seen.text(item) or item  # an empty or short text is rejected as such, not as a repeat
-            outputs = iter([item]) if isinstance(item, SeedReject) else to_docs(item, config)
+            if isinstance(item, SeedReject):
+                outputs: Iterator[SeedDoc | SeedReject] = iter([item])
+            else:
+                visible = visible_chars(item.text, enough)  # counted once, for the repeat check and to_docs
+                again = seen.text(item) if visible >= enough else None  # a short text is rejected as such
+                outputs = iter([again]) if again is not None else _to_docs(item, config, visible)
             for out in outputs:
                 if isinstance(out, SeedReject):
                     reasons[out.reason] += 1

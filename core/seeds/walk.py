@@ -120,7 +120,7 @@ def _walk_dir(
             yield SeedReject(source=rel, reason="hidden",
                              detail="a hidden entry, not loaded (set seeds.include_hidden to load it)")
             continue
-        path = Path(entry.path)
+        path = directory / entry.name  # the same path as Path(entry.path), without parsing it all again
         if entry.is_symlink():
             problem = _symlink_problem(path, rel, root_real, ancestors) or _linked_file(path, rel, root_real,
                                                                                          include_hidden)
