@@ -1,7 +1,8 @@
 """The generation driver: seeds x skills -> planned work units -> records, exactly once.
 
 Order of a unit: ``ledger.start`` -> plan (seeded RNG) -> program runs the plan -> records and failures
-appended to their JSONL files -> ``ledger.finish``. A crash anywhere before ``finish`` leaves the unit
+appended to their JSONL files and fsynced -> ``ledger.finish`` (units that finished together share the fsync
+and the ledger transaction). A crash anywhere before ``finish`` leaves the unit
 uncommitted, and its partial lines are dropped on resume (``RunDir._drop_orphans``).
 """
 
@@ -161,6 +162,47 @@ class Driver:
 
     def _commit(self, run: RunDir, unit_id: str, seed: SeedDoc, skill: str, outcome: UnitOutcome,
                 summary: RunSummary) -> None:
+        """Commit one unit: :meth:`_commit_many` of it alone."""
+        self._commit_many(run, [(unit_id, seed, skill, outcome)], summary)
+
+    def _commit_many(self, run: RunDir, units: list[tuple[str, SeedDoc, str, UnitOutcome]],
+                     summary: RunSummary) -> None:
+        """Commit finished units together: every unit's lines written, then one fsync per file for all of
+        them, then one ledger transaction finishing them all. A unit's lines are still on disk before its
+        ``finish`` (the resume guarantee); units whose lines were written when a later one raised are
+        finished before the error goes on."""
+        finishing: list[tuple[str, str, int, str | None, str | None]] = []
+        kept: list[bool] = []
+        rejected = False
+        try:
+            for unit_id, seed, skill, outcome in units:
+                row, keeps, refused = self._write_unit(run, unit_id, seed, skill, outcome, summary)
+                finishing.append(row)
+                kept.append(keeps)
+                rejected = rejected or refused
+        finally:
+            if finishing:
+                run.records.sync()
+                run.failures.sync()
+                run.dropped.sync()
+                run.preferences.sync()
+                if rejected:
+                    run.rejected.sync()
+                run.ledger.finish_many(finishing)
+                for (_, _, written, _, _), (_, _, skill, _), keeps in zip(finishing, units, kept, strict=False):
+                    summary.records_written += written
+                    summary.records_by_skill[skill] = summary.records_by_skill.get(skill, 0) + written
+                    if keeps:
+                        summary.units_done += 1
+                    else:
+                        summary.units_failed += 1
+                    self.progress("record", written)
+                    self.progress("unit", 1)
+
+    def _write_unit(self, run: RunDir, unit_id: str, seed: SeedDoc, skill: str, outcome: UnitOutcome,
+                    summary: RunSummary) -> tuple[tuple[str, str, int, str | None, str | None], bool, bool]:
+        """Write one unit's lines (not yet synced): its ledger row to finish, whether it kept or dropped an
+        example (``done``), and whether it wrote refused items (``rejected/`` to sync)."""
         written = 0
         ctx = UnitContext(unit_id, seed, skill, self.models_by_role, self.program_hashes[skill],
                           self.skill_hashes.get(skill), self.config.generation.seed)
@@ -187,25 +229,12 @@ class Driver:
             if failure.error == REJECTED and failure.reason not in JUDGING_REASONS:
                 summary.rejections_by_skill[skill] = summary.rejections_by_skill.get(skill, 0) + 1
             self.progress("failure", 1)
-        run.records.sync()
-        run.failures.sync()
-        run.dropped.sync()
-        run.preferences.sync()
-        if outcome.refused and self.config.quality.keep_rejected:
-            run.rejected.sync()
-        kept_or_dropped = written or len(outcome.examples) or len(outcome.refused)
+        kept_or_dropped = bool(written or len(outcome.examples) or len(outcome.refused))
         status = DONE if kept_or_dropped else FAILED
         reason = None if kept_or_dropped else (outcome.failures[0].reason if outcome.failures else "validation")
         detail = None if kept_or_dropped else (outcome.failures[0].excerpt if outcome.failures else "no example")
-        run.ledger.finish(unit_id, status, written, reason, detail)
-        summary.records_written += written
-        summary.records_by_skill[skill] = summary.records_by_skill.get(skill, 0) + written
-        if kept_or_dropped:
-            summary.units_done += 1
-        else:
-            summary.units_failed += 1
-        self.progress("record", written)
-        self.progress("unit", 1)
+        refused = bool(outcome.refused and self.config.quality.keep_rejected)
+        return (unit_id, status, written, reason, detail), kept_or_dropped, refused
 
     # -- run --------------------------------------------------------------------------------------
     def run(self, seeds_path: str | Path, run: RunDir) -> RunSummary:
@@ -272,6 +301,7 @@ class Driver:
                 while not finished.empty():
                     done.append(finished.get_nowait())
                 done = [future for future in done if future in in_flight]  # a unit is committed once
+            ready: list[tuple[str, SeedDoc, str, UnitOutcome]] = []
             for future in done:
                 unit_id, seed, skill = in_flight.pop(future)
                 try:
@@ -288,7 +318,9 @@ class Driver:
                     outcome = UnitOutcome()
                     outcome.failures.append(StepFailure("unit", None, "internal", type(exc).__name__,
                                                         excerpt(exc)))
-                self._commit(run, unit_id, seed, skill, outcome, summary)
+                ready.append((unit_id, seed, skill, outcome))
+            self._commit_many(run, ready, summary)  # one fsync per file and one ledger transaction for all
+            for _, _, _, outcome in ready:
                 fatal = self.watch.observe(outcome)
                 if fatal is not None and not self.stop.is_set():
                     self.stop.set(f"provider_fatal: {fatal}")

@@ -89,6 +89,30 @@ class Ledger:
                 (status, records, reason, detail, time.time(), unit_id),
             )
 
+    def finish_many(self, rows: list[tuple[str, str, int, str | None, str | None]]) -> None:
+        """Commit several units at once, each as :meth:`finish` would (``(unit_id, status, records, reason,
+        detail)``), in one transaction: all of them or, should it fail, none."""
+        for row in rows:
+            if row[1] not in (DONE, FAILED):
+                raise ValueError(f"a unit finishes as {DONE!r} or {FAILED!r}, not {row[1]!r}")
+        if len(rows) == 1:
+            self.finish(*rows[0])
+            return
+        if not rows:
+            return
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany(
+                    "UPDATE units SET status=?, records=?, reason=?, detail=?, updated=? WHERE unit_id=?",
+                    [(status, records, reason, detail, time.time(), unit_id)
+                     for unit_id, status, records, reason, detail in rows],
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
     def committed(self) -> set[str]:
         """Ids of units that are done or failed."""
         with self._lock:
