@@ -9,6 +9,7 @@ from typing import Any
 import dspy
 from dspy.utils.exceptions import AdapterParseError
 
+from core.flow.failures import classify
 from core.lm.metered import MalformedAnswer
 
 log = logging.getLogger(__name__)
@@ -18,7 +19,8 @@ class JudgeCall:
     """``dspy.Predict(signature)`` run on ``lm`` (and ``adapter``); returns ``None`` when unparseable.
 
     ``parse_failures`` counts the calls whose output the adapter could not parse into the signature's
-    typed fields. Errors of the LM itself (network, rate limits) propagate.
+    typed fields, the middleware refused as malformed, or the model cut at ``max_tokens`` (a truncated
+    structured output cannot be parsed either). Errors of the LM itself (network, rate limits) propagate.
     """
 
     def __init__(self, signature: type[dspy.Signature], lm: dspy.BaseLM, adapter: dspy.Adapter | None = None):
@@ -37,7 +39,10 @@ class JudgeCall:
         try:
             with dspy.context(**overrides):
                 return self.predict(**inputs)
-        except (AdapterParseError, MalformedAnswer) as exc:  # MalformedAnswer: the middleware refused it
+        except Exception as exc:
+            # AdapterParseError: unparseable; MalformedAnswer: the middleware refused it; a truncation: cut off
+            if not isinstance(exc, (AdapterParseError, MalformedAnswer)) and classify(exc) != "truncation":
+                raise
             with self._lock:
                 self.parse_failures += 1
             log.warning("%s: judge output could not be parsed: %s", self.signature.__name__,

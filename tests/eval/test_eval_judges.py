@@ -45,3 +45,25 @@ def test_fofo_and_teacher_relative_judges(judge_factory):
 def test_transcript_layout():
     assert transcript(["q1", "q2"], ["a1", "a2"]) == (
         "### User:\nq1\n\n### Assistant:\na1\n\n### User:\nq2\n\n### Assistant:\na2")
+
+
+class _Raising(dspy.BaseLM):
+    """An LM whose every call raises ``error`` (as a provider or the local engine would)."""
+
+    def __init__(self, error: Exception):
+        super().__init__(model="raising")
+        self.error = error
+
+    def forward(self, prompt=None, messages=None, **kwargs):
+        raise self.error
+
+
+def test_a_judge_answer_cut_at_max_tokens_is_a_parse_failure_and_a_provider_error_propagates():
+    from core.lm.local_engine import OutputTruncated
+
+    cut = TeacherRelativeJudge(_Raising(OutputTruncated("structured output cut at max_tokens=320")), JSON)
+    assert cut("### User:\nhi", "a", "b").parse_failure and cut.call.parse_failures == 1
+    down = TeacherRelativeJudge(_Raising(ConnectionError("connection refused")), JSON)
+    with pytest.raises(Exception, match="connection refused"):
+        down("### User:\nhi", "a", "b")
+    assert down.call.parse_failures == 0
