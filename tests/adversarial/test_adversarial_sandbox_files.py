@@ -10,6 +10,7 @@ from programs.special import sandbox
 from programs.special.sandbox import SandboxLimits, run_python
 
 REPO = Path(__file__).resolve().parents[2]
+HOME = Path.home().resolve()
 LIMITS = SandboxLimits(timeout_s=10, memory_mb=256)
 
 TRY_READ = """\
@@ -51,23 +52,28 @@ def test_files_outside_the_sandbox_cannot_be_read(tmp_path):
     secret = tmp_path / "outside.txt"
     secret.write_text("host secret")
     targets = [str(secret), "/etc/shadow", "/etc/passwd", str(REPO / "pyproject.toml"), str(REPO / ".git" / "config"),
-               "/root/.bashrc", "/root/.ssh/id_rsa", f"/proc/{os.getpid()}/environ"]
+               str(HOME / ".bashrc"), str(HOME / ".ssh" / "id_rsa"), f"/proc/{os.getpid()}/environ"]
     assert all(line.startswith("denied ") for line in _run_over(TRY_READ, targets))
 
 
 def test_only_the_system_and_the_interpreter_are_visible():
-    code = ("import os, sys\nprint(sorted(os.listdir('/')))\nprint(sorted(os.listdir('/root')))\n"
-            "print(os.path.exists('/work'), os.path.exists('/home'), os.path.exists('/sys'))")
+    # The interpreter may live under the home directory (pyenv): then only the path down to it is visible there.
+    interpreter = Path(sys.base_prefix).resolve()
+    under_home = interpreter.relative_to(HOME).parts[:1] if interpreter.is_relative_to(HOME) else ()
+    repo_top = "/" + REPO.resolve().parts[1]
+    code = (f"import os, sys\nprint(sorted(os.listdir('/')))\n"
+            f"print(sorted(os.listdir({str(HOME)!r})) if os.path.isdir({str(HOME)!r}) else [])\n"
+            f"print(os.path.exists({repo_top!r}), os.path.exists('/sys'))")
     result = run_python(code, LIMITS)
-    top, root, others = result.stdout.splitlines()
-    assert set(eval(top)) <= {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "root", "sbin",
-                              "tmp", "usr"}
-    assert set(eval(root)) <= {".pyenv"}  # only the path down to the interpreter (when it lives in /root)
-    assert others == "False False False"
+    top, home, others = result.stdout.splitlines()
+    system = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "tmp", "usr"}
+    assert set(eval(top)) <= system | set(interpreter.parts[1:2])
+    assert set(eval(home)) <= set(under_home)
+    assert others == "False False"  # not the checkout's tree, not /sys
 
 
 def test_nothing_outside_the_sandbox_can_be_written(tmp_path):
-    targets = [str(tmp_path / "written.txt"), str(REPO / "pwned.txt"), "/usr/pwned", "/etc/pwned", "/root/pwned",
+    targets = [str(tmp_path / "written.txt"), str(REPO / "pwned.txt"), "/usr/pwned", "/etc/pwned", str(HOME / "pwned"),
                "/pwned", "/dev/pwned", os.path.join(sys.base_prefix, "pwned"),
                os.path.join(sys.base_prefix, "lib", "pwned.py")]
     lines = _run_over(TRY_WRITE, targets)
