@@ -1,6 +1,9 @@
-"""Shared fixtures: DummyLM factories and the embedded model (loaded once per session)."""
+"""Shared fixtures: DummyLM factories, the embedded model (loaded once per session) and a local Ray."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import dspy
 import pytest
@@ -33,3 +36,15 @@ def _private_cache(tmp_path_factory, monkeypatch):
     served from another test's answers)."""
     monkeypatch.setenv("AGENTINSTRUCT_CACHE", str(tmp_path_factory.mktemp("agentinstruct-cache")))
     yield
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray instance for one test module (2 CPUs, no dashboard). Workers import this checkout's
+    packages; API keys reach them through the backends, never the environment."""
+    ray = pytest.importorskip("ray", reason="Ray is optional: pip install 'agentinstruct[ray]'")
+    root = Path(__file__).resolve().parents[1]
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join([str(root), str(root / "tests")])}})
+    yield ray
+    ray.shutdown()

@@ -5,7 +5,6 @@ students cannot stand in), scripted with the replies of ``test_eval_job``."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -30,14 +29,6 @@ def _script(body: dict, number: int) -> Scripted:
     replies = REPLIES[body["model"]]
     return Scripted(content=next(v for k, v in replies.items() if k in prompt))
 
-
-@pytest.fixture(scope="module")
-def local_ray():
-    # Workers import this checkout's packages; keys reach them through the runner, not the environment.
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}})
-    yield
-    ray.shutdown()
 
 
 def _config(url: str) -> RunConfig:

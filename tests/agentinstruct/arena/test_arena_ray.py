@@ -3,7 +3,6 @@ without a call. The competitors and the judge are models on the mock OpenAI serv
 models from the config, so DummyLMs cannot stand in), scripted to answer by quality and to judge by it."""
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -31,14 +30,6 @@ def _script(body: dict, number: int) -> Scripted:
     label = "A>B" if qa > qb else "B>A" if qb > qa else "A=B"
     return Scripted(content=json.dumps({"explanation": f"{a.split()[0]} vs {b.split()[0]}.", "label": label}))
 
-
-@pytest.fixture(scope="module")
-def local_ray():
-    # Workers import this checkout's packages; keys reach them through the pool, not the environment.
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}})
-    yield
-    ray.shutdown()
 
 
 def _config(url: str, **kw) -> BattleConfig:

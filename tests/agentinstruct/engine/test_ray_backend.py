@@ -1,6 +1,5 @@
 """The same work units on a local Ray instance give the same records as the local engine."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,6 @@ ray = pytest.importorskip("ray", reason="Ray is optional: pip install 'agentinst
 
 ROOT = Path(__file__).resolve().parents[3]
 
-
-@pytest.fixture(scope="module")
-def local_ray():
-    # Workers import this checkout's packages; keys reach them through the backend, not the environment.
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}})
-    yield
-    ray.shutdown()
 
 
 @pytest.mark.slow
