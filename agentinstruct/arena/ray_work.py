@@ -28,7 +28,7 @@ from agentinstruct.arena.config import BattleConfig
 from agentinstruct.arena.instructions import Instruction
 from agentinstruct.arena.models import Answerer, ArenaModels, HFAnswerer, LMAnswerer, ReferenceAnswerer, build_models
 from agentinstruct.arena.units import UnitError, attributed, juror, unit_reason
-from agentinstruct.engine.ray_backend import import_ray
+from agentinstruct.engine.ray_backend import import_ray, join_ray, release_ray
 from core.config import ModelSpec
 from core.lm.accounting import Accountant, UsageRecord
 from core.lm.cache import open_request_cache
@@ -176,10 +176,7 @@ class RayArena:
 
     def __enter__(self) -> RayArena:  # noqa: PYI034 - returns self
         ray = import_ray()
-        if not ray.is_initialized():
-            ray.init(address=self.config.ray_address, include_dashboard=False, log_to_driver=False)
-            self._owns_ray = True
-            log.info("arena on Ray: %s", self.config.ray_address or "a local instance")
+        self._owns_ray = join_ray(self.config.ray_address, "arena")
         workers = self.config.ray_workers
         per_worker = math.ceil(self.config.concurrency / workers)
         actor = ray.remote(ArenaWorker).options(max_concurrency=per_worker, num_cpus=1)
@@ -199,12 +196,8 @@ class RayArena:
             for hits in ray.get([a.cache_hits.remote() for a in self._actors]):
                 for _ in range(hits):
                     self.accountant.hit()
-        for handle in self._actors:
-            ray.kill(handle)
-        self._actors = []
-        if self._owns_ray:
-            ray.shutdown()
-            self._owns_ray = False
+        release_ray(self._actors, self._owns_ray)
+        self._owns_ray = False
 
     def models(self, here: dict[str, Answerer] | None = None) -> ArenaModels:
         """The arena's models: proxies for the workers' competitors and jurors, and ``here`` (the answerers

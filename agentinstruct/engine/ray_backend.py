@@ -40,6 +40,27 @@ def import_ray():
     return ray
 
 
+def join_ray(address: str | None, what: str) -> bool:
+    """Join the Ray cluster at ``address`` (``None``: start a local instance) unless this process already
+    has one; returns whether this call started it (and so must shut it down: :func:`release_ray`)."""
+    ray = import_ray()
+    if ray.is_initialized():
+        return False
+    ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    log.info("%s on Ray: %s", what, address or "a local instance")
+    return True
+
+
+def release_ray(actors: list, owned: bool) -> None:
+    """Kill ``actors`` (emptying the list) and shut Ray down when :func:`join_ray` started it."""
+    ray = import_ray()
+    for handle in actors:
+        ray.kill(handle)
+    actors.clear()
+    if owned:
+        ray.shutdown()
+
+
 @dataclass
 class WorkerResult:
     """What a worker sends back for one unit."""
@@ -137,11 +158,7 @@ class RayBackend:
 
     def __enter__(self) -> RayBackend:  # noqa: PYI034 - returns self
         ray = import_ray()
-        if not ray.is_initialized():
-            address = self.cfg.generation.ray_address
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
-            self._owns_ray = True
-            log.info("Ray: %s", address or "a local instance")
+        self._owns_ray = join_ray(self.cfg.generation.ray_address, "generation")
         per_worker = math.ceil(self.concurrency / self.workers)
         actor = ray.remote(UnitWorker).options(max_concurrency=per_worker, num_cpus=1)
         config_json = split_limits(self.cfg, self.workers).model_dump_json()
@@ -152,12 +169,8 @@ class RayBackend:
         return self
 
     def __exit__(self, *exc) -> None:
-        ray = import_ray()
-        for handle in self._actors:
-            ray.kill(handle)
-        self._actors = []
-        if self._owns_ray:
-            ray.shutdown()
+        release_ray(self._actors, self._owns_ray)
+        self._owns_ray = False
 
     def submit(self, unit_id: str, seed: SeedDoc, skill: str) -> Future:
         """Send the unit to the next worker; the future settles when its result is back."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import dspy
 
-from agentinstruct.engine.ray_backend import import_ray, split_limits
+from agentinstruct.engine.ray_backend import import_ray, join_ray, release_ray, split_limits
 from core.config import ModelSpec, RunConfig
 from core.lm.accounting import Accountant, UsageRecord
 from core.lm.cache import open_request_cache
@@ -149,10 +149,7 @@ class RayPairs:
 
     def __enter__(self) -> RayPairs:  # noqa: PYI034 - returns self
         ray = import_ray()
-        if not ray.is_initialized():
-            ray.init(address=self.job.ray_address, include_dashboard=False, log_to_driver=False)
-            self._owns_ray = True
-            log.info("evaluation on Ray: %s", self.job.ray_address or "a local instance")
+        self._owns_ray = join_ray(self.job.ray_address, "evaluation")
         workers = self.job.ray_workers
         config_json = split_limits(self.cfg, workers).model_dump_json()
         students = [s.model_copy(update={"model": _share(s.model, workers)}).model_dump(mode="json")
@@ -168,13 +165,8 @@ class RayPairs:
         return self
 
     def __exit__(self, *exc) -> None:
-        ray = import_ray()
-        for handle in self._actors:
-            ray.kill(handle)
-        self._actors = []
-        if self._owns_ray:
-            ray.shutdown()
-            self._owns_ray = False
+        release_ray(self._actors, self._owns_ray)
+        self._owns_ray = False
 
     def submit(self, student: int, benchmark: str):
         """Check the budget and send the pair to the next worker; the reply's object ref."""
